@@ -1,0 +1,203 @@
+"""Stochastic optimizers that update one flat parameter vector in place.
+
+``SGD`` and ``Adam`` follow the update rules, learning-rate schedules and
+stopping messages of scikit-learn's MLP, vectorised over the whole flat vector
+instead of looping over layers.
+"""
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with momentum and learning-rate schedules.
+
+    With velocity ``v``, momentum ``mu`` and learning rate ``eta``, one step is
+    ``v <- mu v - eta g`` then ``w <- w + v``, or with Nesterov's momentum
+    ``w <- w + mu v - eta g``.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Dtype of the parameters.
+    learning_rate_init : float
+        Initial learning rate ``eta_0``.
+    lr_schedule : {"constant", "invscaling", "adaptive"}
+        ``"invscaling"`` sets ``eta = eta_0 / (t + 1) ** power_t`` after every
+        epoch (``t`` counts samples seen); ``"adaptive"`` divides ``eta`` by 5
+        whenever progress stalls, until it falls below ``1e-6``.
+    momentum : float
+        Momentum ``mu`` in [0, 1].
+    nesterov : bool
+        Whether to use Nesterov's momentum.
+    power_t : float
+        Exponent of the ``"invscaling"`` schedule.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The current learning rate.
+    velocity : ndarray of shape (n_params,)
+        The current velocity.
+    """
+
+    def __init__(
+        self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t
+    ):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocity = np.zeros(n_params, dtype=dtype)
+
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``.
+
+        Parameters
+        ----------
+        params, grad : ndarray of shape (n_params,)
+            Flat parameters and their gradient.
+        """
+        step = self.learning_rate * grad
+        self.velocity *= self.momentum
+        self.velocity -= step
+        if self.nesterov:
+            params += self.momentum * self.velocity - step
+        else:
+            params += self.velocity
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate at the end of an epoch.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        """Decide whether stalled progress ends training.
+
+        Parameters
+        ----------
+        msg : str
+            Why progress stalled, printed when ``verbose``.
+        verbose : bool
+            Whether to print what is decided.
+
+        Returns
+        -------
+        is_stopping : bool
+            True when training must stop; the adaptive schedule first lowers
+            the learning rate.
+        """
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class Adam:
+    """Adam: adaptive moment estimation (Kingma and Ba, 2014).
+
+    With step count ``t``, ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``
+    and ``w <- w - eta_t m / (sqrt(v) + eps)`` where
+    ``eta_t = eta_0 sqrt(1 - b2**t) / (1 - b1**t)``.
+
+    Parameters
+    ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Dtype of the parameters.
+    learning_rate_init : float
+        Base learning rate ``eta_0``.
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float
+        Value added to ``sqrt(v)`` for numerical stability.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The bias-corrected learning rate of the last step.
+    t : int
+        Number of steps taken.
+    ms, vs : ndarray of shape (n_params,)
+        First and second moment estimates.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = np.zeros(n_params, dtype=dtype)
+        self.vs = np.zeros(n_params, dtype=dtype)
+
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``.
+
+        Parameters
+        ----------
+        params, grad : ndarray of shape (n_params,)
+            Flat parameters and their gradient.
+        """
+        self.t += 1
+        self.ms *= self.beta_1
+        self.ms += (1 - self.beta_1) * grad
+        self.vs *= self.beta_2
+        self.vs += (1 - self.beta_2) * (grad * grad)
+        self.learning_rate = (
+            self.learning_rate_init
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        denominator = np.sqrt(self.vs)
+        denominator += self.epsilon
+        params -= self.learning_rate * self.ms / denominator
+
+    def iteration_ends(self, time_step):
+        """Do nothing: Adam's learning rate changes with every step, not epoch.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far (unused).
+        """
+
+    def trigger_stopping(self, msg, verbose):
+        """Stop training when progress stalls.
+
+        Parameters
+        ----------
+        msg : str
+            Why progress stalled, printed when ``verbose``.
+        verbose : bool
+            Whether to print it.
+
+        Returns
+        -------
+        is_stopping : bool
+            Always True.
+        """
+        if verbose:
+            print(msg + " Stopping.")
+        return True
