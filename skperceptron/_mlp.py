@@ -185,7 +185,7 @@ class _BaseScratchMLP(BaseEstimator):
             X, Y = self._validate_input(X, y, incremental, reset=first_pass)
             if sample_weight is not None:
                 sample_weight = _check_sample_weight(sample_weight, X)
-            sample_weight = self._weigh_classes(Y, sample_weight, incremental)
+            sample_weight = self._weigh_classes(Y, sample_weight)
             if self.early_stopping and incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
             layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
@@ -217,7 +217,7 @@ class _BaseScratchMLP(BaseEstimator):
             raise ValueError(_NON_FINITE_MESSAGE) from None
         return self
 
-    def _weigh_classes(self, Y, sample_weight, incremental):
+    def _weigh_classes(self, Y, sample_weight):
         """Fold class weights into the sample weights (classifier only)."""
         return sample_weight
 
@@ -716,7 +716,8 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         Weights of the classes, multiplied into the sample weights; 'balanced'
         uses ``n_samples / (n_classes * np.bincount(y))``. For multilabel
         targets, 'balanced' or one dict ``{0: w0, 1: w1}`` per label.
-        'balanced' is not available in partial_fit.
+        'balanced' counts classes with the sample weights, and makes
+        partial_fit unavailable (one batch does not tell the class distribution).
 
     Attributes
     ----------
@@ -841,29 +842,45 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 )
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
-    def _weigh_classes(self, Y, sample_weight, incremental):
+    def _weigh_classes(self, Y, sample_weight):
         if self.class_weight is None:
             return sample_weight
-        if incremental and self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight 'balanced' is not supported for partial_fit: the "
-                "class distribution of the whole data set is unknown from one "
-                "batch. Compute the weights once with "
-                "compute_class_weight('balanced', classes=classes, y=y) on the "
-                "full target (or a large enough sample of it) and pass them as a "
-                "dict: class_weight=dict(zip(classes, weights))."
-            )
         if self._label_binarizer.y_type_.startswith("multilabel"):
-            weights = compute_sample_weight(self.class_weight, Y.astype(int))
+            # One {0, 1} problem per label; a sample's weight is their product.
+            per_label = (
+                [self.class_weight] * Y.shape[1]
+                if self.class_weight == "balanced"
+                else self.class_weight
+            )
+            if not isinstance(per_label, list) or len(per_label) != Y.shape[1]:
+                raise ValueError(
+                    "For multilabel targets, class_weight must be 'balanced' or a "
+                    f"list of {Y.shape[1]} dicts {{0: weight, 1: weight}}, one per "
+                    f"label; got {self.class_weight!r}."
+                )
+            weights = np.ones(Y.shape[0])
+            for column, label_weight in zip(Y.T.astype(int), per_label):
+                per_class = compute_class_weight(
+                    label_weight, classes=np.array([0, 1]), y=column,
+                    sample_weight=sample_weight,
+                )
+                weights *= per_class[column]
         else:
             labels = self._label_binarizer.inverse_transform(Y)
             per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=labels
+                self.class_weight,
+                classes=self.classes_,
+                y=labels,
+                sample_weight=sample_weight,
             )
+            if not np.isfinite(per_class).all():
+                raise ValueError(
+                    "class_weight='balanced' needs a positive total sample weight "
+                    "for every class; classes "
+                    f"{self.classes_[~np.isfinite(per_class)]} have none."
+                )
             weights = per_class[np.searchsorted(self.classes_, labels)]
-        if sample_weight is None:
-            return weights
-        return sample_weight * weights
+        return weights if sample_weight is None else sample_weight * weights
 
     def _stratify_validation(self):
         return not self._label_binarizer.y_type_.startswith("multilabel")
@@ -896,7 +913,20 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
 
-    @available_if(lambda est: est._check_solver())
+    def _check_partial_fit(self):
+        self._check_solver()
+        if isinstance(self.class_weight, str) and self.class_weight == "balanced":
+            raise AttributeError(
+                "partial_fit is not available with class_weight='balanced': the "
+                "class distribution of the whole data set is unknown from one "
+                "batch. Compute the weights once with "
+                "compute_class_weight('balanced', classes=classes, y=y) on the "
+                "full target (or a large enough sample of it) and pass them as a "
+                "dict: class_weight=dict(zip(classes, weights))."
+            )
+        return True
+
+    @available_if(lambda est: est._check_partial_fit())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single iteration over the given data.
