@@ -1,8 +1,8 @@
 """Command line: ``python -m skperceptron {demo,bench}``.
 
 Each command lives in its own private module, which provides
-``add_arguments(parser)`` and ``run(args)``; modules are imported only when
-their command runs, so ``--help`` stays fast.
+``add_arguments(parser)`` and ``run(args)``; heavy imports (matplotlib,
+PyTorch) belong inside ``run``.
 """
 
 import argparse
