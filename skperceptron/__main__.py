@@ -10,8 +10,14 @@ import importlib
 import sys
 
 COMMANDS = {
-    "demo": ("skperceptron._demo", "run the five notebook stories and compare with scikit-learn"),
-    "bench": ("skperceptron._bench", "benchmark against scikit-learn's MLPClassifier on MNIST"),
+    "demo": (
+        "skperceptron._demo",
+        "run the five notebook stories and compare with scikit-learn",
+    ),
+    "bench": (
+        "skperceptron._bench",
+        "benchmark against scikit-learn's MLPClassifier on MNIST",
+    ),
 }
 
 

@@ -6,14 +6,14 @@ is canonical for it, so that the gradient of the loss with respect to the
 output layer's pre-activation is simply ``output - y`` (see
 :meth:`skperceptron._network.Network.loss_gradient`):
 
-========================  =====================  ==========================================
-loss                      output activation      per-sample loss
-========================  =====================  ==========================================
-``"squared_error"``       identity               ``1/2 sum_k (p_k - y_k)^2``
-``"poisson"``             exp                    ``sum_k y_k log(y_k / p_k) - y_k + p_k``
-``"log_loss"``            softmax                ``-sum_k y_k log p_k``
-``"binary_log_loss"``     logistic               ``-sum_k y_k log p_k + (1-y_k) log(1-p_k)``
-========================  =====================  ==========================================
+=====================  ==========  ========================================
+loss                   output      per-sample loss
+=====================  ==========  ========================================
+``"squared_error"``    identity    ``1/2 sum_k (p_k - y_k)^2``
+``"poisson"``          exp         ``sum_k y_k log(y_k / p_k) - y_k + p_k``
+``"log_loss"``         softmax     ``-sum_k y_k log p_k``
+``"binary_log_loss"``  logistic    ``-sum_k y_k log p_k + (1-y_k) log(1-p_k)``
+=====================  ==========  ========================================
 
 Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` of their dtype) inside
 the logarithms, as scikit-learn does.
@@ -51,7 +51,9 @@ def squared_error(y, out, sample_weight=None):
     loss : float
     """
     residual = out - y
-    return 0.5 * _weighted_mean(np.einsum("ij,ij->i", residual, residual), sample_weight)
+    return 0.5 * _weighted_mean(
+        np.einsum("ij,ij->i", residual, residual), sample_weight
+    )
 
 
 def poisson_deviance(y, out, sample_weight=None):

@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -53,11 +53,17 @@ class _BaseScratchMLP(BaseEstimator):
     """Shared machinery of the scratch MLP estimators; use the subclasses."""
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -163,9 +169,13 @@ class _BaseScratchMLP(BaseEstimator):
             )
         network = getattr(self, "_network", None)
         arrays = self.coefs_ + self.intercepts_
-        if network is None or len(arrays) != 2 * len(network.coefs) or any(
-            given is not view
-            for given, view in zip(arrays, network.coefs + network.intercepts)
+        if (
+            network is None
+            or len(arrays) != 2 * len(network.coefs)
+            or any(
+                given is not view
+                for given, view in zip(arrays, network.coefs + network.intercepts)
+            )
         ):
             dtype = np.result_type(self.coefs_[0].dtype, np.float32)
             network = Network(layer_units, self.activation, self._loss_name(), dtype)
@@ -287,7 +297,8 @@ class _BaseScratchMLP(BaseEstimator):
             if self.batch_size > n_samples:
                 warnings.warn(
                     "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
+                    "sample size. It is going to be clipped",
+                    stacklevel=3,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
@@ -379,9 +390,10 @@ class _BaseScratchMLP(BaseEstimator):
                         "reached and the optimization hasn't converged yet."
                         % self.max_iter,
                         ConvergenceWarning,
+                        stacklevel=3,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
+            warnings.warn("Training interrupted by user.", stacklevel=3)
 
         if self.early_stopping:
             network.params[...] = best_params
@@ -439,7 +451,11 @@ class _BaseScratchMLP(BaseEstimator):
             method="L-BFGS-B",
             jac=True,
             callback=report,
-            options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+            },
         )
         if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
             network.params[...] = last_finite
@@ -479,7 +495,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     # ------------------------------------------------------------- prediction
     def _forward_pass_fast(self, X, check_input=True):
-        """Return the output layer for ``X``, in chunks bounded by ``working_memory``."""
+        """Return the output layer for ``X``, in chunks sized by ``working_memory``."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
@@ -861,7 +877,9 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             weights = np.ones(Y.shape[0])
             for column, label_weight in zip(Y.T.astype(int), per_label):
                 per_class = compute_class_weight(
-                    label_weight, classes=np.array([0, 1]), y=column,
+                    label_weight,
+                    classes=np.array([0, 1]),
+                    y=column,
                     sample_weight=sample_weight,
                 )
                 weights *= per_class[column]

@@ -53,7 +53,8 @@ class Network:
     params : ndarray of shape (n_params,)
         All parameters: weights first, then biases.
     coefs : list of ndarray
-        Views of ``params``: ``coefs[l]`` has shape ``(layer_units[l], layer_units[l+1])``.
+        Views of ``params``; ``coefs[l]`` has shape
+        ``(layer_units[l], layer_units[l + 1])``.
     intercepts : list of ndarray
         Views of ``params``: ``intercepts[l]`` has shape ``(layer_units[l+1],)``.
     n_coef_params : int
@@ -93,7 +94,9 @@ class Network:
         coefs, intercepts = [], []
         start = 0
         for fan_in, fan_out in self.shapes:
-            coefs.append(flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out))
+            coefs.append(
+                flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out)
+            )
             start += fan_in * fan_out
         for _, fan_out in self.shapes:
             intercepts.append(flat[start : start + fan_out])
@@ -203,9 +206,7 @@ class Network:
                 out = dropped
             layer_input = out
 
-    def loss_gradient(
-        self, X, Y, sample_weight, alpha, workspace, dropout_masks=None
-    ):
+    def loss_gradient(self, X, Y, sample_weight, alpha, workspace, dropout_masks=None):
         """Return the objective on one batch and write its gradient.
 
         Parameters
@@ -249,7 +250,9 @@ class Network:
             if layer == 0:
                 layer_input = X
             else:
-                layer_input = workspace.layer_output(layer - 1, n_samples, dropout_masks)
+                layer_input = workspace.layer_output(
+                    layer - 1, n_samples, dropout_masks
+                )
             _matmul(layer_input.T, delta, workspace.coef_grads[layer])
             delta.sum(axis=0, out=workspace.intercept_grads[layer])
             if layer == 0:
@@ -301,7 +304,8 @@ class Workspace:
     Attributes
     ----------
     activations : list of ndarray
-        ``activations[l]`` holds layer ``l + 1``'s output, shape ``(batch_size, units)``.
+        ``activations[l]`` holds layer ``l + 1``'s output, of shape
+        ``(batch_size, units)``.
     dropped : list of ndarray
         Hidden activations after dropout (empty without dropout).
     deltas : list of ndarray

@@ -43,7 +43,14 @@ class SGD:
     """
 
     def __init__(
-        self, n_params, dtype, learning_rate_init, lr_schedule, momentum, nesterov, power_t
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        lr_schedule,
+        momentum,
+        nesterov,
+        power_t,
     ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
