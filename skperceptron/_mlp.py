@@ -485,6 +485,31 @@ class _BaseScratchMLP(BaseEstimator):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
+    def _objective_inputs(self, X, y, sample_weight=None):
+        """Validate data for the training objective, leaving the estimator as it is.
+
+        Returns ``X``, the encoded 2-D targets and the sample weights with class
+        weights folded in: what ``fit`` hands to the network.
+        """
+        check_is_fitted(self)
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        Y = self._encode(y)
+        return X, Y, self._weigh_classes(Y, sample_weight)
+
+    def _encode(self, y):
+        """Encode validated targets as the 2-D array the network is trained on."""
+        return np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
+
     def _check_solver(self):
         if self.solver not in _STOCHASTIC_SOLVERS:
             raise AttributeError(
@@ -899,6 +924,17 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 )
             weights = per_class[np.searchsorted(self.classes_, labels)]
         return weights if sample_weight is None else sample_weight * weights
+
+    def _encode(self, y):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unknown):
+            raise ValueError(
+                "`y` has classes not in `self.classes_`. "
+                f"`self.classes_` has {self.classes_}. 'y' has {unknown}."
+            )
+        return self._label_binarizer.transform(y).astype(np.float64)
 
     def _stratify_validation(self):
         return not self._label_binarizer.y_type_.startswith("multilabel")
