@@ -1,0 +1,11 @@
+"""Datasets that ship with skperceptron: no network access needed.
+
+MNIST with its published train/test split, and the small datasets of the
+notebooks the package grew from: three bits for a single neuron, four people's
+height and weight, and the CS231n spiral.
+"""
+
+from ._mnist import load_mnist
+from ._toys import load_height_weight, load_three_bits, make_spiral
+
+__all__ = ["load_mnist", "load_height_weight", "load_three_bits", "make_spiral"]

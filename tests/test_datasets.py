@@ -1,0 +1,212 @@
+import gzip
+import hashlib
+import shutil
+
+import numpy as np
+import pytest
+
+from skperceptron.datasets import (
+    _mnist,
+    load_height_weight,
+    load_mnist,
+    load_three_bits,
+    make_spiral,
+)
+
+# From the provenance README of the MNIST files (shared/datasets/mnist/README.md).
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+FIRST_TEN_TRAIN_LABELS = [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+UNCOMPRESSED_MD5 = {
+    "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte.gz": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNCOMPRESSED_MD5))
+def test_shipped_files_match_provenance(name):
+    raw = gzip.decompress((_mnist._DATA_DIR / name).read_bytes())
+    assert hashlib.md5(raw).hexdigest() == UNCOMPRESSED_MD5[name]
+
+
+@pytest.mark.parametrize(
+    "subset, counts",
+    [
+        ("train", TRAIN_COUNTS),
+        ("test", TEST_COUNTS),
+        ("all", np.add(TRAIN_COUNTS, TEST_COUNTS)),
+    ],
+)
+def test_load_mnist_shapes_dtypes_and_label_counts(subset, counts):
+    mnist = load_mnist(subset)
+    n = sum(counts)
+    assert mnist.data.shape == (n, 784) and mnist.data.dtype == np.float32
+    assert mnist.target.shape == (n,) and mnist.target.dtype == np.int64
+    assert mnist.images.shape == (n, 28, 28) and mnist.images.dtype == np.uint8
+    assert mnist.data.min() == 0 and mnist.data.max() == 1
+    np.testing.assert_array_equal(np.bincount(mnist.target), counts)
+    np.testing.assert_array_equal(
+        mnist.data, mnist.images.reshape(n, 784).astype(np.float32) / 255
+    )
+    assert len(mnist.feature_names) == 784
+    np.testing.assert_array_equal(mnist.target_names, np.arange(10))
+    assert "MNIST" in mnist.DESCR
+
+
+def test_load_mnist_order_and_return_X_y():
+    X, y = load_mnist("all", return_X_y=True)
+    X_train, y_train = load_mnist("train", return_X_y=True)
+    X_test, y_test = load_mnist("test", return_X_y=True)
+    np.testing.assert_array_equal(y[:10], FIRST_TEN_TRAIN_LABELS)
+    np.testing.assert_array_equal(y_train[:10], FIRST_TEN_TRAIN_LABELS)
+    np.testing.assert_array_equal(X, np.vstack([X_train, X_test]))
+    np.testing.assert_array_equal(y, np.concatenate([y_train, y_test]))
+
+
+def test_load_mnist_returns_fresh_writable_copies():
+    first = load_mnist("test")
+    second = load_mnist("test")
+    for key in ("data", "target", "images"):
+        assert first[key].flags.writeable
+        assert not np.shares_memory(first[key], second[key])
+    first.data[:] = -1
+    first.images[:] = 7
+    first.target[:] = 42
+    third = load_mnist("test")
+    assert third.data.min() == 0 and third.images.max() == 255
+    np.testing.assert_array_equal(np.bincount(third.target), TEST_COUNTS)
+
+
+@pytest.mark.parametrize("subset", ["training", "Train", None, 0])
+def test_load_mnist_rejects_unknown_subset(subset):
+    with pytest.raises(ValueError, match=r"'subset'.*'all', 'test', 'train'"):
+        load_mnist(subset)
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A copy of the package's MNIST files that the loader reads instead."""
+    copy = tmp_path / "data"
+    shutil.copytree(_mnist._DATA_DIR, copy)
+    monkeypatch.setattr(_mnist, "_DATA_DIR", copy)
+    return copy
+
+
+def test_load_mnist_reads_the_data_directory(data_copy):
+    X, y = load_mnist("test", return_X_y=True)
+    np.testing.assert_array_equal(np.bincount(y), TEST_COUNTS)
+
+
+def test_load_mnist_rejects_corrupt_file(data_copy):
+    path = data_copy / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[-20] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(OSError, match=r"t10k-labels-idx1-ubyte\.gz is corrupt"):
+        load_mnist("test")
+    # The training files are intact and still load.
+    assert load_mnist("train", return_X_y=True)[1].shape == (60000,)
+
+
+def test_load_mnist_rejects_file_replaced_after_a_load(data_copy):
+    load_mnist("test")
+    path = data_copy / "t10k-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(OSError, match=r"t10k-images-idx3-ubyte\.gz is corrupt"):
+        load_mnist("test")
+
+
+def test_load_mnist_reports_missing_file(data_copy):
+    (data_copy / "train-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match=r"train-images-idx3-ubyte\.gz"):
+        load_mnist("all")
+
+
+def test_load_mnist_reports_missing_checksums(data_copy):
+    (data_copy / "SHA256SUMS").unlink()
+    with pytest.raises(FileNotFoundError, match="SHA256SUMS"):
+        load_mnist("test")
+
+
+def test_load_three_bits():
+    bits = load_three_bits()
+    np.testing.assert_array_equal(
+        bits.data, [[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]]
+    )
+    np.testing.assert_array_equal(bits.target, [0, 1, 1, 0])
+    np.testing.assert_array_equal(bits.questions, [[1, 0, 0]])
+    assert bits.target.dtype == np.int64 and bits.data.dtype == np.float64
+    X, y = load_three_bits(return_X_y=True)
+    np.testing.assert_array_equal(X, bits.data)
+    np.testing.assert_array_equal(y, bits.target)
+
+
+def test_load_height_weight():
+    people = load_height_weight()
+    assert people.names == ["Alice", "Bob", "Charlie", "Diana"]
+    np.testing.assert_array_equal(people.data, [[-2, -1], [25, 6], [17, 4], [-15, -6]])
+    np.testing.assert_array_equal(people.target, [1, 0, 0, 1])
+    np.testing.assert_array_equal(people.raw_data - people.shift, people.data)
+    np.testing.assert_array_equal(people.shift, [135, 66])
+    assert people.question_names == ["Emily", "Frank"]
+    np.testing.assert_array_equal(people.questions, [[-7, -3], [20, 2]])
+    np.testing.assert_array_equal(people.raw_questions - people.shift, people.questions)
+    assert people.target_names[1] == "female"
+    X, y = load_height_weight(return_X_y=True)
+    np.testing.assert_array_equal(X, people.data)
+    np.testing.assert_array_equal(y, people.target)
+
+
+def test_make_spiral_is_deterministic_and_seeded_locally():
+    X1, y1 = make_spiral(random_state=0)
+    np.random.seed(1)  # noqa: NPY002
+    X2, y2 = make_spiral(random_state=0)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    X3, _ = make_spiral(random_state=1)
+    assert not np.allclose(X1, X3)
+    # Global state is neither used nor advanced.
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    make_spiral(random_state=2)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_make_spiral_matches_the_cs231n_formula():
+    n_classes, m, noise = 3, 50, 0.3
+    X, y = make_spiral(n_classes * m, n_classes=n_classes, noise=noise, random_state=7)
+    rng = np.random.RandomState(7)
+    for k in range(n_classes):
+        r = np.linspace(0, 1, m)
+        t = np.linspace(4 * k, 4 * (k + 1), m) + rng.randn(m) * noise
+        expected = np.c_[r * np.sin(2.5 * t), r * np.cos(2.5 * t)]
+        np.testing.assert_allclose(X[k * m : (k + 1) * m], expected, rtol=0, atol=0)
+        np.testing.assert_array_equal(y[k * m : (k + 1) * m], k)
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_classes, counts",
+    [(300, 3, [100, 100, 100]), (301, 3, [101, 100, 100]), (11, 4, [3, 3, 3, 2])],
+)
+def test_make_spiral_class_balance(n_samples, n_classes, counts):
+    X, y = make_spiral(n_samples, n_classes=n_classes, random_state=0)
+    assert X.shape == (n_samples, 2) and X.dtype == np.float64
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(y), counts)
+    assert np.all(np.hypot(X[:, 0], X[:, 1]) <= 1 + 1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_samples": 2}, "n_samples"),
+        ({"n_samples": 10.5}, "n_samples"),
+        ({"n_classes": 0}, "n_classes"),
+        ({"noise": -0.1}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+    ],
+)
+def test_make_spiral_rejects_bad_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_spiral(**kwargs)
