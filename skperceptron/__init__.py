@@ -5,9 +5,15 @@ for scikit-learn's ``MLPClassifier`` and ``MLPRegressor`` whose forward pass,
 backpropagation, losses and optimizers are this package's own NumPy code.
 """
 
-from . import utils
+from . import datasets, utils
 from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["ScratchMLPClassifier", "ScratchMLPRegressor", "utils", "__version__"]
+__all__ = [
+    "ScratchMLPClassifier",
+    "ScratchMLPRegressor",
+    "datasets",
+    "utils",
+    "__version__",
+]
