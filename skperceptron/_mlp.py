@@ -185,46 +185,49 @@ class _BaseScratchMLP(BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, incremental=False):
+        # A fit that fails before training (bad input, a split that cannot be
+        # made) leaves the estimator exactly as it was; one that diverges keeps
+        # the last finite parameters.
         snapshot = dict(self.__dict__)
         try:
-            hidden_layer_sizes = self._hidden_layer_sizes()
-            dropout = self._dropout_rates(len(hidden_layer_sizes))
-            first_pass = not hasattr(self, "coefs_") or (
-                not self.warm_start and not incremental
-            )
-            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-            if sample_weight is not None:
-                sample_weight = _check_sample_weight(sample_weight, X)
-            sample_weight = self._weigh_classes(Y, sample_weight)
-            if self.early_stopping and incremental:
-                raise ValueError("partial_fit does not support early_stopping=True")
-            layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
-            if not first_pass:
-                network = self._synced_network(layer_units)
+            return self._fit_or_raise(X, y, sample_weight, incremental)
+        except _Diverged:
+            self.__dict__.pop("_optimizer", None)
+            raise ValueError(_NON_FINITE_MESSAGE) from None
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(snapshot)
             raise
 
+    def _fit_or_raise(self, X, y, sample_weight, incremental):
+        hidden_layer_sizes = self._hidden_layer_sizes()
+        dropout = self._dropout_rates(len(hidden_layer_sizes))
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        sample_weight = self._weigh_classes(Y, sample_weight)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(Y.shape[1], layer_units, X.dtype, random_state)
-            network = self._network
+        network = self._synced_network(layer_units)
         self.n_outputs_ = Y.shape[1]
         if X.dtype != network.dtype:
             X = X.astype(network.dtype)
         Y = np.asarray(Y, dtype=network.dtype)
 
-        try:
-            if self.solver in _STOCHASTIC_SOLVERS:
-                self._fit_stochastic(
-                    network, X, Y, sample_weight, dropout, random_state, incremental
-                )
-            else:
-                self._fit_lbfgs(network, X, Y, sample_weight)
-        except _Diverged:
-            self.__dict__.pop("_optimizer", None)
-            raise ValueError(_NON_FINITE_MESSAGE) from None
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self._fit_stochastic(
+                network, X, Y, sample_weight, dropout, random_state, incremental
+            )
+        else:
+            self._fit_lbfgs(network, X, Y, sample_weight)
         return self
 
     def _weigh_classes(self, Y, sample_weight):
@@ -253,21 +256,29 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _validation_split(self, X, Y, sample_weight, random_state):
         """Split off the early-stopping validation set, stratified for classifiers."""
-        stratify = Y if self._stratify_validation() else None
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        split = train_test_split(
-            *arrays,
-            random_state=random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        X_train, X_val, Y_train, Y_val = split[:4]
-        sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
-        if X_val.shape[0] < 2:
+        n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
+        if n_validation < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
+        stratify = Y if self._stratify_validation() else None
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        try:
+            split = train_test_split(
+                *arrays,
+                random_state=random_state,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping needs a validation split stratified by class: "
+                f"{error}. Increase 'validation_fraction' or the size of your "
+                "dataset."
+            ) from error
+        X_train, X_val, Y_train, Y_val = split[:4]
+        sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
         return X_train, Y_train, sw_train, X_val, self._decode(Y_val), sw_val
 
     def _stratify_validation(self):
