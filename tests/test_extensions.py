@@ -1,0 +1,164 @@
+"""What goes beyond scikit-learn's MLP: class_weight and dropout."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.metrics import recall_score
+from sklearn.model_selection import train_test_split
+
+from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+from skperceptron._network import Network, Workspace
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+X, Y = make_classification(
+    n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0
+)
+PARAMS = dict(hidden_layer_sizes=(12,), max_iter=30, random_state=0)
+
+
+def _same_coefs(a, b):
+    for left, right in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(left, right)
+
+
+def test_balanced_class_weight_raises_minority_recall():
+    X_imb, y_imb = make_classification(
+        n_samples=2000,
+        n_features=10,
+        weights=[0.95, 0.05],
+        flip_y=0.02,
+        class_sep=0.6,
+        random_state=0,
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_imb, y_imb, stratify=y_imb, random_state=0
+    )
+    params = dict(hidden_layer_sizes=(16,), max_iter=100, random_state=0)
+    plain = ScratchMLPClassifier(**params).fit(X_train, y_train)
+    balanced = ScratchMLPClassifier(class_weight="balanced", **params).fit(
+        X_train, y_train
+    )
+    plain_recall = recall_score(y_test, plain.predict(X_test))
+    balanced_recall = recall_score(y_test, balanced.predict(X_test))
+    assert balanced_recall >= plain_recall + 0.08
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_class_weight_dict_equals_the_corresponding_sample_weights(early_stopping):
+    weights = {0: 2.0, 1: 0.5, 2: 1.5}
+    sample_weight = np.random.RandomState(1).uniform(0.5, 2, size=len(Y))
+    params = dict(PARAMS, early_stopping=early_stopping, tol=0.0)
+    with_class_weight = ScratchMLPClassifier(class_weight=weights, **params)
+    with_class_weight.fit(X, Y, sample_weight=sample_weight)
+    folded = ScratchMLPClassifier(**params)
+    folded.fit(X, Y, sample_weight=sample_weight * np.vectorize(weights.get)(Y))
+    _same_coefs(with_class_weight, folded)
+    np.testing.assert_array_equal(with_class_weight.loss_curve_, folded.loss_curve_)
+    if early_stopping:  # the validation score is weighted by class too
+        assert with_class_weight.validation_scores_ == folded.validation_scores_
+
+
+def test_balanced_counts_classes_with_the_sample_weights():
+    sample_weight = np.where(Y == 0, 3.0, 1.0)
+    balanced = ScratchMLPClassifier(class_weight="balanced", **PARAMS)
+    balanced.fit(X, Y, sample_weight=sample_weight)
+    totals = np.bincount(Y, weights=sample_weight)
+    per_class = sample_weight.sum() / (3 * totals)
+    folded = ScratchMLPClassifier(**PARAMS)
+    folded.fit(X, Y, sample_weight=sample_weight * per_class[Y])
+    for a, b in zip(balanced.coefs_, folded.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_partial_fit_refuses_balanced_and_accepts_a_dict():
+    clf = ScratchMLPClassifier(class_weight="balanced", **PARAMS)
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError, match="partial_fit") as info:
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+    assert "compute_class_weight('balanced'" in str(info.value.__cause__)
+    weights = {0: 1.0, 1: 4.0, 2: 1.0}
+    streamed = ScratchMLPClassifier(class_weight=weights, **PARAMS)
+    streamed.partial_fit(X, Y, classes=[0, 1, 2])
+    reference = ScratchMLPClassifier(**PARAMS)
+    reference.partial_fit(X, Y, classes=[0, 1, 2], sample_weight=np.where(Y == 1, 4, 1))
+    _same_coefs(streamed, reference)
+
+
+def test_multilabel_class_weight():
+    X_ml, Y_ml = make_multilabel_classification(
+        n_samples=100, n_classes=3, random_state=0
+    )
+    balanced = ScratchMLPClassifier(class_weight="balanced", **PARAMS).fit(X_ml, Y_ml)
+    assert balanced.predict(X_ml).shape == Y_ml.shape
+    per_label = [{0: 1.0, 1: 3.0}] * 3
+    explicit = ScratchMLPClassifier(class_weight=per_label, **PARAMS).fit(X_ml, Y_ml)
+    folded = ScratchMLPClassifier(**PARAMS).fit(
+        X_ml, Y_ml, sample_weight=np.prod(np.where(Y_ml == 1, 3.0, 1.0), axis=1)
+    )
+    _same_coefs(explicit, folded)
+    with pytest.raises(ValueError, match="one per\\s+label"):
+        ScratchMLPClassifier(class_weight={0: 1, 1: 2}, **PARAMS).fit(X_ml, Y_ml)
+
+
+def test_unknown_class_in_class_weight_is_an_error():
+    with pytest.raises(ValueError, match="not in class_weight|not found"):
+        ScratchMLPClassifier(class_weight={7: 2.0}, **PARAMS).fit(X, Y)
+
+
+@pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
+def test_dropout_changes_training_but_not_prediction_determinism(Estimator):
+    y = Y if Estimator is ScratchMLPClassifier else Y.astype(float)
+    params = dict(PARAMS, hidden_layer_sizes=(20, 10))
+    plain = Estimator(**params).fit(X, y)
+    dropped = Estimator(dropout=0.3, **params).fit(X, y)
+    again = Estimator(dropout=0.3, **params).fit(X, y)
+    assert not np.allclose(plain.coefs_[0], dropped.coefs_[0])
+    _same_coefs(dropped, again)  # masks come from random_state
+    np.testing.assert_array_equal(dropped.predict(X), dropped.predict(X))
+    # Prediction is the plain network: no units dropped, no rescaling.
+    undropped = Estimator(**params).fit(X, y)
+    undropped.coefs_, undropped.intercepts_ = dropped.coefs_, dropped.intercepts_
+    np.testing.assert_array_equal(undropped.predict(X), dropped.predict(X))
+
+
+def test_dropout_per_layer_rates():
+    params = dict(PARAMS, hidden_layer_sizes=(20, 10))
+    first_only = ScratchMLPClassifier(dropout=[0.5, 0.0], **params).fit(X, Y)
+    both = ScratchMLPClassifier(dropout=[0.5, 0.5], **params).fit(X, Y)
+    assert not np.allclose(first_only.coefs_[1], both.coefs_[1])
+    with pytest.raises(ValueError, match="one rate in \\[0, 1\\) per hidden layer"):
+        ScratchMLPClassifier(dropout=[0.5], **params).fit(X, Y)
+
+
+def test_dropout_is_refused_with_lbfgs():
+    with pytest.raises(
+        ValueError, match="dropout is not supported with solver='lbfgs'"
+    ):
+        ScratchMLPClassifier(solver="lbfgs", dropout=0.1).fit(X, Y)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu"])
+def test_backprop_through_fixed_dropout_masks_matches_finite_differences(activation):
+    rng = np.random.RandomState(0)
+    network = Network([4, 6, 5, 3], activation, "log_loss", np.float64)
+    network.initialize(rng)
+    X_batch = rng.normal(size=(10, 4))
+    Y_batch = np.eye(3)[rng.randint(3, size=10)]
+    masks = [(rng.rand(10, 6) > 0.3) / 0.7, (rng.rand(10, 5) > 0.5) / 0.5]
+    workspace = Workspace(network, 10, dropout=True)
+
+    def loss(params):
+        network.params[...] = params
+        return network.loss_gradient(X_batch, Y_batch, None, 0.1, workspace, masks)
+
+    theta = network.params.copy()
+    loss(theta)
+    analytic = workspace.grad.copy()
+    numeric = np.array(
+        [
+            (loss(theta + step) - loss(theta - step)) / 2e-6
+            for step in np.eye(theta.size) * 1e-6
+        ]
+    )
+    assert np.abs(analytic - numeric).max() / np.abs(numeric).max() < 1e-6
