@@ -3,6 +3,11 @@
 The cluster is a ``LocalCluster`` of two worker *processes* listening on the
 loopback interface only, so every estimator crosses a process boundary by
 pickling, exactly as it would on a real cluster.
+
+dask's workers run BLAS on one thread (the nanny sets ``OMP_NUM_THREADS=1``
+and friends), and a matrix product split over several threads may add its
+terms in another order, so the local reference runs are capped to one BLAS
+thread as well: the results are then identical, bit for bit.
 """
 
 import joblib
@@ -18,6 +23,7 @@ from sklearn.model_selection import (
     StratifiedKFold,
     cross_validate,
 )
+from threadpoolctl import threadpool_limits
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
 
@@ -51,6 +57,12 @@ def digits():
 def regression():
     X, y = make_regression(n_samples=240, n_features=8, noise=5.0, random_state=0)
     return X, y / y.std()
+
+
+def locally(fit, *args, **kwargs):
+    """Call ``fit`` in this process with BLAS on one thread, as in a worker."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return fit(*args, **kwargs)
 
 
 def on_cluster(client, search, *args):
@@ -106,7 +118,7 @@ def test_grid_search_matches_local_run(client, digits):
         cv=StratifiedKFold(3, shuffle=True, random_state=0),
         return_train_score=True,
     )
-    local = clone(search).fit(X, y)
+    local = locally(clone(search).fit, X, y)
     tasks = on_cluster(client, search.fit, X, y)
 
     assert_ran_on(client, tasks)
@@ -128,7 +140,7 @@ def test_randomized_search_matches_local_run(client, regression):
         cv=KFold(3, shuffle=True, random_state=0),
         random_state=0,
     )
-    local = clone(search).fit(X, y)
+    local = locally(clone(search).fit, X, y)
     tasks = on_cluster(client, search.fit, X, y)
 
     assert_ran_on(client, tasks)
@@ -147,7 +159,7 @@ def test_cross_validate_matches_local_run(client, digits):
     cv = StratifiedKFold(4, shuffle=True, random_state=0)
     options = {"cv": cv, "return_train_score": True, "return_estimator": True}
 
-    local = cross_validate(model, X, y, **options)
+    local = locally(cross_validate, model, X, y, **options)
     remote = {}
     tasks = on_cluster(
         client, lambda: remote.update(cross_validate(model, X, y, **options))
@@ -172,18 +184,18 @@ def test_estimator_trained_in_a_worker_predicts_and_trains_on_locally(
 
     # Fitted in a worker process and pickled back ...
     remote = client.submit(model.fit, X, y).result()
-    local = clone(model).fit(X, y)
+    local = locally(clone(model).fit, X, y)
     assert remote is not model and not hasattr(model, "coefs_")
     assert_same_model(local, remote)
     np.testing.assert_array_equal(remote.predict(X), local.predict(X))
 
     # ... the optimizer state came along: training goes on as it would have.
-    remote.partial_fit(X, y)
-    local.partial_fit(X, y)
+    locally(remote.partial_fit, X, y)
+    locally(local.partial_fit, X, y)
     assert_same_model(local, remote)
 
     # And a locally fitted model trains on in a worker.
     remote = client.submit(remote.partial_fit, X, y).result()
-    local.partial_fit(X, y)
+    locally(local.partial_fit, X, y)
     assert_same_model(local, remote)
     np.testing.assert_array_equal(remote.predict(X), local.predict(X))
