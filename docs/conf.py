@@ -1,0 +1,91 @@
+"""Sphinx configuration of the skperceptron documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html``; the build needs
+no network access.
+"""
+
+import os
+import re
+
+import skperceptron
+
+# Gallery examples read this to train on small data, so that the build is quick.
+os.environ.setdefault("SKPERCEPTRON_EXAMPLE_SMALL", "1")
+
+project = "skperceptron"
+author = "skperceptron developers"
+copyright = "2026, skperceptron developers"
+release = skperceptron.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "README.md"]
+root_doc = "index"
+
+# -- API reference ------------------------------------------------------------
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": True}
+autodoc_typehints = "none"
+# autosummary lists the methods; numpydoc would list them a second time.
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+# Docstrings in scikit-learn's style use :term: for entries of scikit-learn's
+# glossary, and the methods inherited from scikit-learn (score, get_params,
+# set_fit_request, ...) also use :ref: for sections of its user guide. This site
+# has neither, so those roles are rendered as their text.
+_TERM_ROLE = re.compile(r":term:`([^`<]*?)\s*(?:<[^`>]*>)?`")
+_REF_OR_TERM_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^`>]*>)?`")
+
+
+def _unlink_sklearn_roles(app, what, name, obj, options, lines):
+    """Turn references to scikit-learn's glossary and user guide into text."""
+    from_sklearn = getattr(obj, "__module__", "").startswith("sklearn.")
+    role = _REF_OR_TERM_ROLE if from_sklearn else _TERM_ROLE
+    lines[:] = [role.sub(r"\1", line) for line in lines]
+
+
+def setup(app):
+    """Register the hooks of this configuration."""
+    # Before numpydoc (priority 500) parses the docstring.
+    app.connect("autodoc-process-docstring", _unlink_sklearn_roles, priority=100)
+
+
+# -- Gallery ------------------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # Only the light examples run at build time; the others (full MNIST,
+    # benchmarks) are shown with their code but without output.
+    "filename_pattern": r"plot_(single_neuron|height_weight|spiral)",
+    "doc_module": ("skperceptron",),
+    "backreferences_dir": "generated/backreferences",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+}
+
+# -- HTML ---------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"skperceptron {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+}
+html_show_sourcelink = True
+html_css_files = ["custom.css"]
+# Pages without sub-pages need no section navigation.
+html_sidebars = {
+    page: []
+    for page in ("index", "drop_in", "api", "internals", "benchmarks", "scaling")
+}
