@@ -35,6 +35,7 @@ root_doc = "index"
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
+autodoc_member_order = "bysource"
 # autosummary lists the methods; numpydoc would list them a second time.
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
