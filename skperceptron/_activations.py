@@ -3,6 +3,10 @@
 Every derivative is written in terms of the activation's *output* ``a = f(z)``
 (``f'(z) = a (1 - a)`` for the logistic, ``1 - a**2`` for tanh, ``[a > 0]`` for
 ReLU), so the backward pass never needs the pre-activations ``z``.
+
+Each derivative multiplies ``delta`` in place and may use a ``scratch`` array
+of ``a``'s shape and dtype for its intermediate factor, so that a training
+loop that passes one allocates nothing per batch.
 """
 
 import numpy as np
@@ -43,24 +47,31 @@ def softmax(z):
     z /= z.sum(axis=1, keepdims=True)
 
 
-def identity_derivative(a, delta):
+def identity_derivative(a, delta, scratch=None):
     """Multiply ``delta`` by the identity's derivative, 1: nothing to do."""
 
 
-def logistic_derivative(a, delta):
+def logistic_derivative(a, delta, scratch=None):
     """Multiply ``delta`` in place by ``f'(z) = a (1 - a)``."""
     delta *= a
-    delta *= 1 - a
+    delta *= np.subtract(1, a, out=scratch)
 
 
-def tanh_derivative(a, delta):
+def tanh_derivative(a, delta, scratch=None):
     """Multiply ``delta`` in place by ``f'(z) = 1 - a**2``."""
-    delta *= 1 - a * a
+    square = np.multiply(a, a, out=scratch)
+    delta *= np.subtract(1, square, out=square)
 
 
-def relu_derivative(a, delta):
-    """Multiply ``delta`` in place by ``f'(z) = [a > 0]``."""
-    np.copyto(delta, 0, where=a <= 0)
+def relu_derivative(a, delta, scratch=None):
+    """Multiply ``delta`` in place by ``f'(z) = [a > 0]``.
+
+    A multiplication by the 0/1 factor is several times faster than zeroing
+    ``delta`` through a boolean mask, whose branches the CPU cannot predict.
+    """
+    if scratch is None:
+        scratch = np.empty_like(a)
+    delta *= np.greater(a, 0, out=scratch)
 
 
 #: Forward functions by name, for hidden and output layers.

@@ -316,6 +316,13 @@ class _BaseScratchMLP(BaseEstimator):
         workspace = Workspace(network, batch_size, dropout=any(dropout))
         dense = isinstance(X, np.ndarray)
         X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype) if dense else None
+        # Shuffled batches are gathered into buffers reused by every batch.
+        Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        sw_buffer = (
+            None
+            if sample_weight is None
+            else np.empty(batch_size, dtype=sample_weight.dtype)
+        )
         dropout_rng = (
             np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
             if any(dropout)
@@ -333,28 +340,37 @@ class _BaseScratchMLP(BaseEstimator):
                 last_finite[...] = network.params
                 accumulated_loss = 0.0
                 for batch in gen_batches(n_samples, batch_size):
-                    idx = sample_idx[batch] if self.shuffle else batch
+                    size = batch.stop - batch.start
+                    sw_batch = None
                     if not self.shuffle:
-                        X_batch = X[batch]
-                    elif dense:
-                        X_batch = np.take(X, idx, axis=0, out=X_buffer[: len(idx)])
+                        X_batch, Y_batch = X[batch], Y[batch]
+                        if sample_weight is not None:
+                            sw_batch = sample_weight[batch]
                     else:
-                        X_batch = X[idx]
-                    masks = _dropout_masks(
-                        dropout_rng, dropout, workspace, X_batch.shape[0]
-                    )
+                        # The indices are valid: mode="clip" spares take's
+                        # bounds checks and the buffered copy "raise" makes.
+                        idx = sample_idx[batch]
+                        if dense:
+                            X_batch = np.take(
+                                X, idx, axis=0, out=X_buffer[:size], mode="clip"
+                            )
+                        else:
+                            X_batch = X[idx]
+                        Y_batch = np.take(
+                            Y, idx, axis=0, out=Y_buffer[:size], mode="clip"
+                        )
+                        if sample_weight is not None:
+                            sw_batch = np.take(
+                                sample_weight, idx, out=sw_buffer[:size], mode="clip"
+                            )
+                    masks = _dropout_masks(dropout_rng, dropout, workspace, size)
                     batch_loss = network.loss_gradient(
-                        X_batch,
-                        Y[idx],
-                        None if sample_weight is None else sample_weight[idx],
-                        self.alpha,
-                        workspace,
-                        masks,
+                        X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
                     )
                     if not np.isfinite(batch_loss):
                         network.params[...] = last_finite
                         raise _Diverged
-                    accumulated_loss += batch_loss * (batch.stop - batch.start)
+                    accumulated_loss += batch_loss * size
                     optimizer.step(network.params, workspace.grad)
                 if not np.isfinite(network.params).all():
                     network.params[...] = last_finite
@@ -580,13 +596,14 @@ def _dropout_masks(rng, rates, workspace, n_samples):
     if rng is None:
         return None
     masks = []
-    for rate, activation in zip(rates, workspace.activations):
+    for rate, buffer, keep in zip(rates, workspace.masks, workspace.scratch):
         if rate == 0:
             masks.append(None)
             continue
-        mask = rng.random((n_samples, activation.shape[1]), dtype=activation.dtype)
-        keep = mask >= rate
-        np.multiply(keep, 1.0 / (1.0 - rate), out=mask)
+        # Drawn and scaled in the workspace's buffers: nothing is allocated.
+        mask = rng.random(out=buffer[:n_samples], dtype=buffer.dtype)
+        np.greater_equal(mask, rate, out=keep[:n_samples])
+        np.multiply(keep[:n_samples], 1.0 / (1.0 - rate), out=mask)
         masks.append(mask)
     return masks
 

@@ -2,8 +2,12 @@
 
 ``SGD`` and ``Adam`` follow the update rules, learning-rate schedules and
 stopping messages of scikit-learn's MLP, vectorised over the whole flat vector
-instead of looping over layers.
+instead of looping over layers. Each step works in place with ``out=``
+arguments and preallocated scratch vectors, so it allocates nothing; the
+arithmetic (operands and order of every rounding) is scikit-learn's.
 """
+
+import math
 
 import numpy as np
 
@@ -59,6 +63,8 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
+        self._step = np.empty(n_params, dtype=dtype)
+        self._update = np.empty(n_params, dtype=dtype) if nesterov else None
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``.
@@ -68,11 +74,13 @@ class SGD:
         params, grad : ndarray of shape (n_params,)
             Flat parameters and their gradient.
         """
-        step = self.learning_rate * grad
+        step = np.multiply(grad, self.learning_rate, out=self._step)
         self.velocity *= self.momentum
         self.velocity -= step
         if self.nesterov:
-            params += self.momentum * self.velocity - step
+            update = np.multiply(self.velocity, self.momentum, out=self._update)
+            update -= step
+            params += update
         else:
             params += self.velocity
 
@@ -158,6 +166,8 @@ class Adam:
         self.t = 0
         self.ms = np.zeros(n_params, dtype=dtype)
         self.vs = np.zeros(n_params, dtype=dtype)
+        self._update = np.empty(n_params, dtype=dtype)
+        self._denominator = np.empty(n_params, dtype=dtype)
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``.
@@ -168,18 +178,25 @@ class Adam:
             Flat parameters and their gradient.
         """
         self.t += 1
+        update = self._update
         self.ms *= self.beta_1
-        self.ms += (1 - self.beta_1) * grad
+        self.ms += np.multiply(grad, 1 - self.beta_1, out=update)
         self.vs *= self.beta_2
-        self.vs += (1 - self.beta_2) * (grad * grad)
+        square = np.multiply(grad, grad, out=update)
+        square *= 1 - self.beta_2
+        self.vs += square
+        # A Python float: a NumPy float64 scalar would force a float32 vector
+        # through a float64 loop, five times slower.
         self.learning_rate = (
             self.learning_rate_init
-            * np.sqrt(1 - self.beta_2**self.t)
+            * math.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        denominator = np.sqrt(self.vs)
+        denominator = np.sqrt(self.vs, out=self._denominator)
         denominator += self.epsilon
-        params -= self.learning_rate * self.ms / denominator
+        update = np.multiply(self.ms, self.learning_rate, out=update)
+        update /= denominator
+        params -= update
 
     def iteration_ends(self, time_step):
         """Do nothing: Adam's learning rate changes with every step, not epoch.
