@@ -26,6 +26,7 @@ Every worker needs ``skperceptron`` installed (``pip install
 skperceptron[distributed]``). Without an address the example starts a
 ``LocalCluster`` of worker processes listening on 127.0.0.1 only. It is not
 run when the documentation is built: see :doc:`/scaling` for measured times.
+``SKPERCEPTRON_EXAMPLE_SMALL=1`` makes it search on 1500 images only.
 """
 
 # %%
@@ -48,6 +49,7 @@ from threadpoolctl import threadpool_limits
 from skperceptron import ScratchMLPClassifier
 from skperceptron.datasets import load_mnist
 
+SMALL = os.environ.get("SKPERCEPTRON_EXAMPLE_SMALL") == "1"
 PARAM_GRID = {
     "hidden_layer_sizes": [(64,), (128,)],
     "alpha": [1e-4, 1e-3, 1e-2, 1e-1],
@@ -124,8 +126,9 @@ def main(argv=None):
     parser.add_argument(
         "--n-samples",
         type=int,
-        default=10000,
-        help="MNIST training images to search on (default: 10000)",
+        default=1500 if SMALL else 10000,
+        help="MNIST training images to search on (default: 10000, or 1500 "
+        "with SKPERCEPTRON_EXAMPLE_SMALL=1)",
     )
     args = parser.parse_args(argv)
 
