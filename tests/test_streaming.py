@@ -85,11 +85,11 @@ def test_streaming_a_memmap_reaches_fit_accuracy_in_bounded_memory(
     X, y = mnist_train
     check_streaming_matches_fit(
         tmp_path,
-        (X[:12000], y[:12000]),
+        (X[:8000], y[:8000]),
         mnist_test,
-        chunk_size=1500,
-        n_passes=8,
-        hidden_layer_sizes=(64,),
+        chunk_size=1000,
+        n_passes=6,
+        hidden_layer_sizes=(32,),
         random_state=0,
     )
 
