@@ -1,0 +1,76 @@
+"""Run every gallery example on small data, so that none of them rots."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def run_example(name, tmp_path):
+    """Run an example as a script with small data; return its standard output."""
+    env = dict(os.environ, MPLBACKEND="Agg", SKPERCEPTRON_EXAMPLE_SMALL="1")
+    completed = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def numbers(pattern, text):
+    return [float(value) for value in re.findall(pattern, text)]
+
+
+def test_plot_single_neuron(tmp_path):
+    out = run_example("plot_single_neuron.py", tmp_path)
+    (answer,) = numbers(r"P\(label 1 \| \[1, 0, 0\]\) = ([\d.]+)", out)
+    assert answer > 0.95
+    (first,) = numbers(r"bit 1: ([+-][\d.]+)", out)
+    assert first > 3
+
+
+def test_plot_height_weight(tmp_path):
+    out = run_example("plot_height_weight.py", tmp_path)
+    (emily,) = numbers(r"Emily: P\(female\) = ([\d.]+)", out)
+    (frank,) = numbers(r"Frank: P\(female\) = ([\d.]+)", out)
+    assert emily > 0.9 and frank < 0.1
+
+
+def test_plot_spiral(tmp_path):
+    out = run_example("plot_spiral.py", tmp_path)
+    pattern = r"{}: train accuracy ([\d.]+), held-out accuracy ([\d.]+)"
+    (ours,) = re.findall(pattern.format("skperceptron"), out)
+    (theirs,) = re.findall(pattern.format("scikit-learn"), out)
+    ours, theirs = [float(a) for a in ours], [float(a) for a in theirs]
+    assert ours[0] >= theirs[0] and ours[1] >= theirs[1]
+    assert ours[1] > 0.7
+
+
+def test_plot_mnist_grid_search(tmp_path):
+    out = run_example("plot_mnist_grid_search.py", tmp_path)
+    assert "Fitting 1 folds for each of 4 candidates" in out
+    assert re.search(r"best: \{'mlp__alpha': [\d.e-]+, 'scale': ", out)
+    (accuracy,) = numbers(r"test accuracy ([\d.]+)", out)
+    assert accuracy > 0.88
+
+
+def test_plot_solver_loss_curves(tmp_path):
+    out = run_example("plot_solver_loss_curves.py", tmp_path)
+    losses = {
+        solver: float(loss)
+        for solver, loss in re.findall(r"(\w+): training loss ([\d.]+) after", out)
+    }
+    assert set(losses) == {"sgd", "adam", "lbfgs"}
+    # From about 2.3 (ten classes, random weights), every solver made progress.
+    assert all(loss < 0.5 for loss in losses.values())
