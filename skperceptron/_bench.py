@@ -1,0 +1,546 @@
+"""Benchmark skperceptron against scikit-learn's MLPClassifier on bundled MNIST.
+
+Ours and scikit-learn's estimator are fitted alternately in one process on the
+same data with the same settings (a 784-100-10 ReLU network, adam, batches of
+200, ``alpha=1e-4``), for float32 and float64 input. For each the benchmark
+prints the seconds per epoch, the ratio, the test accuracy, the time to
+predict the 10,000 test images and the peak memory that tracemalloc sees
+during a fit; then PyTorch CPU on the same network when it is importable; the
+time per epoch against the number of samples; a table over hidden widths and
+batch sizes; and, in the full run, the accuracy recipe (a wider network with
+dropout) with its fit time and test accuracy.
+
+Alternating the runs makes the ratios fair on a busy machine; the absolute
+seconds are not, so the machine's description and load are printed with them.
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from ._mlp import ScratchMLPClassifier
+from .datasets import load_mnist
+
+#: The network of the head-to-head comparison (scikit-learn's defaults).
+NETWORK = {"hidden_layer_sizes": (100,), "batch_size": 200, "random_state": 0}
+
+#: The accuracy recipe: >= 98.5% test accuracy on MNIST from a one-minute fit.
+RECIPE = {
+    "hidden_layer_sizes": (1024,),
+    "dropout": 0.2,
+    "batch_size": 128,
+    "max_iter": 15,
+    "random_state": 0,
+}
+
+#: Settings of the full run and of ``--quick`` (a CI smoke run of seconds).
+SETTINGS = {
+    "full": {
+        "train_rows": 60000,
+        "test_rows": 10000,
+        "epochs": 5,
+        "repeats": 3,
+        "linearity_rows": (15000, 30000, 60000),
+        "scaling_rows": 20000,
+        "widths": (64, 128, 256, 512, 1024),
+        "batch_sizes": (32, 64, 128, 256, 512, 1024),
+    },
+    "quick": {
+        "train_rows": 2000,
+        "test_rows": 500,
+        "epochs": 1,
+        "repeats": 1,
+        "linearity_rows": (1000, 2000),
+        "scaling_rows": 1000,
+        "widths": (16, 32),
+        "batch_sizes": (50, 100),
+    },
+}
+
+NO_TORCH = "PyTorch not installed; skipped"
+
+
+def add_arguments(parser):
+    """Add the ``bench`` command's options to its argument parser.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The parser of the ``bench`` sub-command.
+    """
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs per timed fit (default: 5, or 1 with --quick)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write every number to FILE"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few thousand images, one epoch: a smoke run of seconds (for CI)",
+    )
+    parser.add_argument(
+        "--no-recipe",
+        action="store_true",
+        help="skip the accuracy recipe of the full run (about two minutes)",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="limit BLAS to this many threads (default: leave BLAS as it is)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        help="write a PNG plot of the results to FILE (needs matplotlib)",
+    )
+
+
+def run(args):
+    """Run the benchmark, print its tables and optionally write JSON and a plot.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        With ``epochs``, ``json``, ``quick``, ``no_recipe``, ``blas_threads``
+        and ``plot``, as :func:`add_arguments` defines them.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 on invalid options.
+    """
+    settings = dict(SETTINGS["quick" if args.quick else "full"])
+    if args.epochs is not None:
+        if args.epochs < 1:
+            print("--epochs must be a positive integer.", file=sys.stderr)
+            return 2
+        settings["epochs"] = args.epochs
+    limits = contextlib.nullcontext()
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limits = threadpool_limits(limits=args.blas_threads, user_api="blas")
+    with limits, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = _benchmark(settings, recipe=not (args.quick or args.no_recipe))
+    results["command"] = _command(args)
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    if args.plot is not None:
+        _plot(results, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _command(args):
+    """Return the command line that reproduces this run."""
+    words = ["python -m skperceptron bench"]
+    if args.quick:
+        words.append("--quick")
+    if args.no_recipe:
+        words.append("--no-recipe")
+    for option in ("epochs", "blas_threads", "json", "plot"):
+        value = getattr(args, option)
+        if value is not None:
+            words.append(f"--{option.replace('_', '-')} {value}")
+    return " ".join(words)
+
+
+# ------------------------------------------------------------------ the runs
+def _benchmark(settings, recipe):
+    """Run every section, printing as it goes; return all the numbers."""
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "machine": _machine(),
+        "settings": {**settings, "network": _jsonable(NETWORK)},
+        "load_before": list(os.getloadavg()),
+    }
+    _print_machine(results)
+    X_train, y_train = load_mnist("train", return_X_y=True)
+    X_test, y_test = load_mnist("test", return_X_y=True)
+    X_train, y_train = (
+        X_train[: settings["train_rows"]],
+        y_train[: settings["train_rows"]],
+    )
+    X_test, y_test = X_test[: settings["test_rows"]], y_test[: settings["test_rows"]]
+
+    epochs = settings["epochs"]
+    print(
+        f"\n== Fit {len(X_train)} MNIST images, 784-100-10 relu, adam, batch 200, "
+        f"{epochs} epoch(s) per fit, best of {settings['repeats']} alternated runs"
+    )
+    print(
+        f"{'input':8} {'estimator':12} {'s/epoch':>8} {'ratio':>6} "
+        f"{'test acc':>9} {'predict s':>10} {'peak fit MiB':>13}"
+    )
+    results["fit"] = []
+    for dtype in ("float32", "float64"):
+        row = _compare(
+            X_train.astype(dtype, copy=False),
+            y_train,
+            X_test.astype(dtype, copy=False),
+            y_test,
+            epochs,
+            settings["repeats"],
+        )
+        row["dtype"] = dtype
+        results["fit"].append(row)
+        for name in ("ours", "sklearn"):
+            entry = row[name]
+            ratio = f"{row['ratio']:.2f}x" if name == "ours" else ""
+            print(
+                f"{dtype:8} {name:12} {entry['s_per_epoch']:8.3f} {ratio:>6} "
+                f"{entry['test_accuracy']:9.4f} {entry['predict_s']:10.4f} "
+                f"{entry['peak_fit_bytes'] / 2**20:13.1f}"
+            )
+        print(
+            f"{'':8} predict: ours {row['predict_ratio']:.2f}x faster; "
+            f"X itself is {X_train.astype(dtype, copy=False).nbytes / 2**20:.1f} MiB"
+        )
+
+    results["pytorch"] = _pytorch(X_train, y_train, X_test, y_test, epochs)
+    if "skipped" in results["pytorch"]:
+        print(f"\nPyTorch CPU: {results['pytorch']['skipped']}")
+    else:
+        torch_row = results["pytorch"]
+        print(
+            f"\nPyTorch CPU {torch_row['version']} (eager, same network, float32): "
+            f"{torch_row['s_per_epoch']:.3f} s/epoch, test accuracy "
+            f"{torch_row['test_accuracy']:.4f}"
+        )
+
+    print("\n== Time per epoch against the number of samples (ours, float32)")
+    print(f"{'n_samples':>9} {'s/epoch':>8} {'s per 10k':>10}")
+    results["linearity"] = []
+    for rows in settings["linearity_rows"]:
+        seconds = _best_epoch_time(
+            ScratchMLPClassifier,
+            X_train[:rows],
+            y_train[:rows],
+            epochs,
+            settings["repeats"],
+        )
+        results["linearity"].append(
+            {
+                "n_samples": rows,
+                "s_per_epoch": seconds,
+                "s_per_10k": seconds * 1e4 / rows,
+            }
+        )
+        print(f"{rows:9d} {seconds:8.3f} {seconds * 1e4 / rows:10.4f}")
+
+    rows = settings["scaling_rows"]
+    results["scaling"] = {"n_samples": rows, "width": [], "batch_size": []}
+    for axis, values, label in (
+        ("width", settings["widths"], "hidden width (batch 200)"),
+        ("batch_size", settings["batch_sizes"], "batch size (width 100)"),
+    ):
+        print(f"\n== Scaling over {label}: s/epoch on {rows} images, float32")
+        print(f"{axis:>10} {'ours':>8} {'sklearn':>8} {'ratio':>6}")
+        for value in values:
+            params = (
+                {"hidden_layer_sizes": (value,)}
+                if axis == "width"
+                else {"batch_size": value}
+            )
+            times = _alternate(
+                X_train[:rows],
+                y_train[:rows],
+                epochs,
+                settings["repeats"],
+                params,
+            )
+            cell = {
+                axis: value,
+                "ours": times["ours"],
+                "sklearn": times["sklearn"],
+                "ratio": times["sklearn"] / times["ours"],
+            }
+            results["scaling"][axis].append(cell)
+            print(
+                f"{value:10d} {cell['ours']:8.3f} {cell['sklearn']:8.3f} "
+                f"{cell['ratio']:5.2f}x"
+            )
+
+    if recipe:
+        results["recipe"] = _recipe(X_train, y_train, X_test, y_test)
+    results["load_after"] = list(os.getloadavg())
+    print(
+        "\nload average (1, 5, 15 min): before "
+        + ", ".join(f"{x:.2f}" for x in results["load_before"])
+        + "; after "
+        + ", ".join(f"{x:.2f}" for x in results["load_after"])
+    )
+    return results
+
+
+def _settings(epochs, **params):
+    """Keyword arguments of a timed fit: exactly ``epochs`` epochs, no early stop."""
+    return {
+        **NETWORK,
+        "max_iter": epochs,
+        "tol": 0.0,
+        "n_iter_no_change": epochs + 1,
+        **params,
+    }
+
+
+def _timed_fit(cls, X, y, epochs, **params):
+    model = cls(**_settings(epochs, **params))
+    started = time.perf_counter()
+    model.fit(X, y)
+    return model, (time.perf_counter() - started) / model.n_iter_
+
+
+def _alternate(X, y, epochs, repeats, params):
+    """Best seconds per epoch of ours and scikit-learn's, fitted alternately."""
+    times = {"ours": [], "sklearn": []}
+    for _ in range(repeats):
+        for name, cls in (("ours", ScratchMLPClassifier), ("sklearn", MLPClassifier)):
+            times[name].append(_timed_fit(cls, X, y, epochs, **params)[1])
+    return {name: min(values) for name, values in times.items()}
+
+
+def _best_epoch_time(cls, X, y, epochs, repeats):
+    return min(_timed_fit(cls, X, y, epochs)[1] for _ in range(repeats))
+
+
+def _compare(X, y, X_test, y_test, epochs, repeats):
+    """Fit, predict and trace memory for ours and scikit-learn's, alternately."""
+    estimators = (("ours", ScratchMLPClassifier), ("sklearn", MLPClassifier))
+    fit_times = {name: [] for name, _ in estimators}
+    models = {}
+    for _ in range(repeats):
+        for name, cls in estimators:
+            models[name], seconds = _timed_fit(cls, X, y, epochs)
+            fit_times[name].append(seconds)
+    predict_times = {name: [] for name, _ in estimators}
+    for _ in range(max(5, repeats)):
+        for name, _ in estimators:
+            started = time.perf_counter()
+            models[name].predict(X_test)
+            predict_times[name].append(time.perf_counter() - started)
+    row = {}
+    for name, cls in estimators:
+        row[name] = {
+            "s_per_epoch": min(fit_times[name]),
+            "s_per_epoch_all": fit_times[name],
+            "s_per_epoch_median": statistics.median(fit_times[name]),
+            "test_accuracy": float(np.mean(models[name].predict(X_test) == y_test)),
+            "predict_s": min(predict_times[name]),
+            "peak_fit_bytes": _peak_fit_bytes(cls, X, y),
+            "coef_dtype": str(models[name].coefs_[0].dtype),
+        }
+    row["ratio"] = row["sklearn"]["s_per_epoch"] / row["ours"]["s_per_epoch"]
+    row["predict_ratio"] = row["sklearn"]["predict_s"] / row["ours"]["predict_s"]
+    row["x_bytes"] = X.nbytes
+    return row
+
+
+def _peak_fit_bytes(cls, X, y):
+    """Peak memory tracemalloc sees during a one-epoch fit (X itself excluded)."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        cls(**_settings(1)).fit(X, y)
+        return tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+
+
+def _recipe(X_train, y_train, X_test, y_test):
+    """Fit the accuracy recipe and scikit-learn's (512, 256) MLP for comparison."""
+    print(
+        "\n== Accuracy recipe (float32 input, full training set): "
+        + ", ".join(f"{key}={value!r}" for key, value in RECIPE.items())
+    )
+    results = {"params": _jsonable(RECIPE)}
+    model = ScratchMLPClassifier(**RECIPE)
+    started = time.perf_counter()
+    model.fit(X_train, y_train)
+    results["fit_s"] = time.perf_counter() - started
+    results["epochs"] = model.n_iter_
+    results["test_accuracy"] = float(np.mean(model.predict(X_test) == y_test))
+    print(
+        f"ScratchMLPClassifier: fit {results['fit_s']:.1f} s "
+        f"({model.n_iter_} epochs), test accuracy {results['test_accuracy']:.4f}"
+    )
+    theirs_params = {
+        "hidden_layer_sizes": (512, 256),
+        "batch_size": RECIPE["batch_size"],
+        "max_iter": RECIPE["max_iter"],
+        "random_state": 0,
+    }
+    theirs = MLPClassifier(**theirs_params)
+    started = time.perf_counter()
+    theirs.fit(X_train, y_train)
+    results["sklearn"] = {
+        "params": _jsonable(theirs_params),
+        "fit_s": time.perf_counter() - started,
+        "epochs": theirs.n_iter_,
+        "test_accuracy": float(np.mean(theirs.predict(X_test) == y_test)),
+    }
+    print(
+        f"MLPClassifier (512, 256), same batch and epochs: fit "
+        f"{results['sklearn']['fit_s']:.1f} s, test accuracy "
+        f"{results['sklearn']['test_accuracy']:.4f}"
+    )
+    return results
+
+
+def _pytorch(X_train, y_train, X_test, y_test, epochs):
+    """Train the same network with PyTorch's eager CPU loop, if it is installed."""
+    try:
+        import torch
+    except ImportError:
+        return {"skipped": NO_TORCH}
+    torch.manual_seed(0)
+    X = torch.from_numpy(np.ascontiguousarray(X_train, dtype=np.float32))
+    y = torch.from_numpy(np.asarray(y_train, dtype=np.int64))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
+    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_function = torch.nn.CrossEntropyLoss()
+    times = []
+    for _ in range(epochs):
+        started = time.perf_counter()
+        order = torch.randperm(len(X))
+        for start in range(0, len(X), 200):
+            idx = order[start : start + 200]
+            optimizer.zero_grad()
+            loss_function(model(X[idx]), y[idx]).backward()
+            optimizer.step()
+        times.append(time.perf_counter() - started)
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(np.asarray(X_test, np.float32))).argmax(1)
+    return {
+        "version": torch.__version__,
+        "s_per_epoch": min(times),
+        "test_accuracy": float((predicted.numpy() == y_test).mean()),
+    }
+
+
+# ---------------------------------------------------------------- reporting
+def _machine():
+    """Describe the CPU, Python, NumPy and the BLAS libraries in use."""
+    from threadpoolctl import threadpool_info
+
+    model_name = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        lscpu = subprocess.run(
+            ["lscpu"], capture_output=True, text=True, check=True, timeout=10
+        ).stdout
+        for line in lscpu.splitlines():
+            if line.startswith("Model name:"):
+                model_name = line.split(":", 1)[1].strip()
+    return {
+        "cpu": model_name,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "sklearn": __import__("sklearn").__version__,
+        "blas": [
+            {
+                key: info.get(key)
+                for key in ("internal_api", "version", "architecture", "num_threads")
+            }
+            | {"library": Path(info["filepath"]).name}
+            for info in threadpool_info()
+            if info["user_api"] == "blas"
+        ],
+        "openblas_env": {
+            key: value for key, value in os.environ.items() if "OPENBLAS" in key
+        },
+    }
+
+
+def _print_machine(results):
+    machine = results["machine"]
+    print(f"skperceptron benchmark, {results['date']}")
+    print(
+        f"machine: {machine['cpu']}, {machine['cores']} cores; Python "
+        f"{machine['python']}, NumPy {machine['numpy']}, scikit-learn "
+        f"{machine['sklearn']}"
+    )
+    for blas in machine["blas"]:
+        print(
+            f"BLAS: {blas['library']} ({blas['internal_api']} {blas['version']}, "
+            f"{blas['architecture']}, {blas['num_threads']} threads)"
+        )
+    print(f"OPENBLAS_* environment: {machine['openblas_env'] or 'none set'}")
+    print(
+        "load average (1, 5, 15 min): "
+        + ", ".join(f"{x:.2f}" for x in results["load_before"])
+    )
+
+
+def _jsonable(params):
+    return {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in params.items()
+    }
+
+
+def _plot(results, path):
+    """Plot the fit times, predict times and the scaling table side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
+    names = ("ours", "sklearn")
+    labels = ("skperceptron", "scikit-learn")
+    dtypes = [row["dtype"] for row in results["fit"]]
+    positions = np.arange(len(dtypes))
+    for offset, name, label in zip((-0.2, 0.2), names, labels):
+        axes[0].bar(
+            positions + offset,
+            [row[name]["s_per_epoch"] for row in results["fit"]],
+            width=0.4,
+            label=label,
+        )
+    axes[0].set_xticks(positions, [f"{dtype} input" for dtype in dtypes])
+    axes[0].set_ylabel("seconds per epoch")
+    axes[0].set_title("Fit, MNIST 784-100-10, adam")
+    axes[0].legend()
+    for axis, key, title in (
+        (axes[1], "width", "hidden width (batch 200)"),
+        (axes[2], "batch_size", "batch size (width 100)"),
+    ):
+        cells = results["scaling"][key]
+        values = [cell[key] for cell in cells]
+        for name, label in zip(names, labels):
+            axis.plot(values, [cell[name] for cell in cells], "o-", label=label)
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xlabel(title)
+        axis.set_ylabel("seconds per epoch")
+        axis.set_title(f"Scaling, {results['scaling']['n_samples']} images, float32")
+        axis.legend()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,63 @@
+"""The ``bench`` command: its quick mode runs and reports every section."""
+
+import json
+
+import pytest
+
+from skperceptron.__main__ import main
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    status = main(["bench", "--quick", "--json", str(path)])
+    return status, json.loads(path.read_text()), path
+
+
+def test_quick_bench_succeeds_and_describes_the_machine(quick_run):
+    status, results, path = quick_run
+    assert status == 0
+    assert results["command"] == f"python -m skperceptron bench --quick --json {path}"
+    machine = results["machine"]
+    assert machine["cores"] >= 1 and machine["cpu"]
+    assert isinstance(machine["blas"], list)
+    assert len(results["load_before"]) == len(results["load_after"]) == 3
+
+
+def test_quick_bench_compares_both_dtypes_with_sklearn(quick_run):
+    _, results, _ = quick_run
+    assert [row["dtype"] for row in results["fit"]] == ["float32", "float64"]
+    for row in results["fit"]:
+        for name in ("ours", "sklearn"):
+            entry = row[name]
+            assert entry["s_per_epoch"] > 0 and entry["predict_s"] > 0
+            assert 0.0 <= entry["test_accuracy"] <= 1.0
+            assert entry["peak_fit_bytes"] > 0
+        # Same network, same data and seed: scikit-learn's results.
+        assert row["ours"]["test_accuracy"] == pytest.approx(
+            row["sklearn"]["test_accuracy"], abs=0.02
+        )
+        assert row["ours"]["coef_dtype"] == row["dtype"]
+        assert row["ratio"] == pytest.approx(
+            row["sklearn"]["s_per_epoch"] / row["ours"]["s_per_epoch"]
+        )
+
+
+def test_quick_bench_reports_pytorch_linearity_and_scaling(quick_run):
+    _, results, _ = quick_run
+    pytorch = results["pytorch"]
+    assert pytorch.get("skipped") == "PyTorch not installed; skipped" or (
+        pytorch["s_per_epoch"] > 0
+    )
+    assert [row["n_samples"] for row in results["linearity"]] == [1000, 2000]
+    scaling = results["scaling"]
+    assert [cell["width"] for cell in scaling["width"]] == [16, 32]
+    assert [cell["batch_size"] for cell in scaling["batch_size"]] == [50, 100]
+    for cell in scaling["width"] + scaling["batch_size"]:
+        assert cell["ratio"] == pytest.approx(cell["sklearn"] / cell["ours"])
+    assert "recipe" not in results
+
+
+def test_bench_rejects_a_non_positive_epoch_count(capsys):
+    assert main(["bench", "--quick", "--epochs", "0"]) == 2
+    assert "--epochs must be a positive integer" in capsys.readouterr().err
