@@ -24,6 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
+    check_classification_targets,
     type_of_target,
     unique_labels,
 )
@@ -43,6 +44,9 @@ _NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may"
     " contain large values and need to be preprocessed."
 )
+
+# The most memory one chunk of prediction takes, whatever working_memory allows.
+_MAX_CHUNK_BYTES = 64 * 2**20
 
 
 class _Diverged(Exception):
@@ -94,12 +98,13 @@ class _BaseScratchMLP(BaseEstimator):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        if np.any(np.array(sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        # Integers first: comparing None or a string with 0 would raise TypeError.
         if not all(isinstance(size, Integral) for size in sizes):
             raise ValueError(
                 "hidden_layer_sizes must hold integers, got %s." % (sizes,)
             )
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(size) for size in sizes]
 
     def _dropout_rates(self, n_hidden):
@@ -435,6 +440,20 @@ class _BaseScratchMLP(BaseEstimator):
         """Track the validation score; return whether it is the best so far."""
         score = self._score(X_val, y_val, sample_weight=sw_val)
         self.validation_scores_.append(score)
+        if not np.isfinite(score):
+            if np.isfinite(self.validation_scores_[:-1]).all():
+                warnings.warn(
+                    f"The early-stopping validation score is {score}: the "
+                    "network's predictions on the validation set are not finite "
+                    "or too large to score. The input data may contain large "
+                    "values and need to be preprocessed.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            # Unlike scikit-learn's MLP, which resets the count on NaN and
+            # trains to max_iter, a non-finite score is no improvement.
+            self._no_improvement_count += 1
+            return False
         if score < self.best_validation_score_ + self.tol:
             self._no_improvement_count += 1
         else:
@@ -552,12 +571,16 @@ class _BaseScratchMLP(BaseEstimator):
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
         widths = [coef.shape[1] for coef in self.coefs_]
-        # A layer's product and its input are alive together.
+        # A layer's product and its input are alive together; the first
+        # layer's input counts too, as a product may cast or densify X's chunk.
         row_bytes = dtype.itemsize * max(
-            a + b for a, b in zip([0, *widths], widths, strict=False)
+            a + b for a, b in zip([X.shape[1], *widths], widths, strict=False)
         )
         n_samples = X.shape[0]
-        working_bytes = get_config()["working_memory"] * 2**20
+        # working_memory is a limit, not a target: past a few tens of MiB a
+        # chunk is no faster (the products are saturated) and only costs
+        # memory and page faults, so chunks never exceed _MAX_CHUNK_BYTES.
+        working_bytes = min(get_config()["working_memory"] * 2**20, _MAX_CHUNK_BYTES)
         chunk = max(1, int(working_bytes // row_bytes))
         if chunk >= n_samples:
             return self._forward_chunk(X)
@@ -890,6 +913,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
 
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
