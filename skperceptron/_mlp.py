@@ -112,12 +112,18 @@ class _BaseScratchMLP(BaseEstimator):
         if isinstance(self.dropout, Real):
             rates = [float(self.dropout)] * n_hidden
         else:
-            rates = [float(rate) for rate in np.ravel(self.dropout)]
-            if len(rates) != n_hidden or not all(0 <= r < 1 for r in rates):
+            rates = np.asarray(self.dropout)
+            if (
+                rates.ndim != 1
+                or len(rates) != n_hidden
+                or rates.dtype.kind not in "iuf"
+                or not ((rates >= 0) & (rates < 1)).all()
+            ):
                 raise ValueError(
                     "dropout must be a float in [0, 1) or hold one rate in [0, 1) "
                     f"per hidden layer ({n_hidden}), got {self.dropout!r}."
                 )
+            rates = [float(rate) for rate in rates]
         if self.solver == "lbfgs" and any(rates):
             raise ValueError(
                 "dropout is not supported with solver='lbfgs': dropout makes the "

@@ -334,6 +334,20 @@ INVALID_PARAMETERS = {
         r"dropout must be a float in \[0, 1\) or hold one rate in \[0, 1\) per "
         r"hidden layer \(2\), got \[0.5, 1.0\].",
     ),
+    "dropout-nested-list": (
+        ScratchMLPClassifier,
+        {"dropout": [[0.1]], "hidden_layer_sizes": (3,)},
+        ValueError,
+        r"dropout must be a float in \[0, 1\) or hold one rate in \[0, 1\) per "
+        r"hidden layer \(1\), got \[\[0.1\]\].",
+    ),
+    "dropout-non-numeric-rate": (
+        ScratchMLPRegressor,
+        {"dropout": ["half"], "hidden_layer_sizes": (3,)},
+        ValueError,
+        r"dropout must be a float in \[0, 1\) or hold one rate in \[0, 1\) per "
+        r"hidden layer \(1\), got \['half'\].",
+    ),
     "dropout-with-lbfgs": (
         ScratchMLPClassifier,
         {"dropout": 0.5, "solver": "lbfgs"},
