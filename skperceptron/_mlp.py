@@ -196,18 +196,38 @@ class _BaseScratchMLP(BaseEstimator):
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        # A fit that fails before training (bad input, a split that cannot be
-        # made) leaves the estimator exactly as it was; one that diverges keeps
-        # the last finite parameters.
-        snapshot = dict(self.__dict__)
+        # A call that fails (bad input, a split that cannot be made, a solver
+        # that diverges) leaves a fitted estimator exactly as it was: the last
+        # finite parameters of a diverged run are typically so large that
+        # predictions overflow. A first fit that diverges keeps them.
+        snapshot = {
+            key: value.copy() if isinstance(value, list) else value
+            for key, value in self.__dict__.items()
+        }
+        fitted = "coefs_" in snapshot
+        # warm_start trains the fitted arrays in place, for many epochs.
+        previous = (
+            [array.copy() for array in self.coefs_ + self.intercepts_]
+            if fitted and self.warm_start and not incremental
+            else []
+        )
         try:
             return self._fit_or_raise(X, y, sample_weight, incremental)
-        except _Diverged:
-            self.__dict__.pop("_optimizer", None)
-            raise ValueError(_NON_FINITE_MESSAGE) from None
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(snapshot)
+        except BaseException as error:
+            diverged = isinstance(error, _Diverged)
+            if diverged and not fitted:
+                self.__dict__.pop("_optimizer", None)
+            else:
+                self.__dict__.clear()
+                self.__dict__.update(snapshot)
+                if previous:
+                    for array, value in zip(self.coefs_ + self.intercepts_, previous):
+                        array[...] = value
+                if diverged and incremental:
+                    # partial_fit's optimizer took the diverging steps.
+                    self.__dict__.pop("_optimizer", None)
+            if diverged:
+                raise ValueError(_NON_FINITE_MESSAGE) from None
             raise
 
     def _fit_or_raise(self, X, y, sample_weight, incremental):

@@ -48,6 +48,7 @@ def _model_state(est):
         "coefs": [c.copy() for c in est.coefs_ + est.intercepts_],
         "keys": sorted(est.__dict__),
         "n_iter": est.n_iter_,
+        "loss_curve": list(getattr(est, "loss_curve_", [])),
         "predict": est.predict(X),
     }
 
@@ -55,6 +56,7 @@ def _model_state(est):
 def _assert_same_state(before, after):
     assert after["keys"] == before["keys"]
     assert after["n_iter"] == before["n_iter"]
+    assert after["loss_curve"] == before["loss_curve"]
     for a, b in zip(before["coefs"], after["coefs"], strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(before["predict"], after["predict"])
@@ -613,38 +615,46 @@ def test_a_diverging_fit_raises_and_keeps_finite_parameters(case):
     assert est.coefs_[0].dtype == X_huge.dtype
 
 
-@numpy_overflow
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_a_diverging_warm_start_keeps_finite_parameters(solver):
-    reg = ScratchMLPRegressor(
-        hidden_layer_sizes=(8,),
-        solver=solver,
-        warm_start=True,
-        max_iter=5,
-        random_state=0,
-    ).fit(X, Y_REG)
-    reg.set_params(learning_rate_init=1e6)
-    with pytest.raises(ValueError, match=DIVERGED):
-        reg.fit(X * 1e200, Y_REG)
-    assert _all_finite(reg)
-    # The diverged optimizer state is dropped; training resumes from the
-    # finite parameters with a fresh optimizer.
-    assert not hasattr(reg, "_optimizer")
-    reg.set_params(learning_rate_init=1e-3).fit(X, Y_REG)
-    assert _all_finite(reg) and np.isfinite(reg.loss_)
+# A diverging call on a fitted regressor: (parameters for it, whether it is
+# partial_fit, the scale of its X).
+DIVERGING_CALLS = {
+    "refit-sgd": ({"solver": "sgd", "learning_rate_init": 1e6}, False, 1e6),
+    "refit-adam": ({"solver": "adam"}, False, 1e200),
+    "refit-lbfgs": ({"solver": "lbfgs"}, False, 1e150),
+    "warm-start-sgd": (
+        {"solver": "sgd", "warm_start": True, "learning_rate_init": 1e6},
+        False,
+        1e6,
+    ),
+    "warm-start-adam": ({"solver": "adam", "warm_start": True}, False, 1e200),
+    "partial-fit-sgd": ({"solver": "sgd"}, True, 1e200),
+    "partial-fit-adam": ({"solver": "adam"}, True, 1e200),
+}
 
 
 @numpy_overflow
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_a_diverging_partial_fit_restores_the_parameters_before_the_call(solver):
-    reg = ScratchMLPRegressor(hidden_layer_sizes=(8,), solver=solver, random_state=0)
-    reg.partial_fit(X, Y_REG)
-    before = [c.copy() for c in reg.coefs_ + reg.intercepts_]
+@pytest.mark.parametrize("case", DIVERGING_CALLS)
+def test_a_diverging_call_leaves_a_fitted_model_as_it_was(case):
+    params, partial, scale = DIVERGING_CALLS[case]
+    reg = ScratchMLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    reg.set_params(solver=params["solver"])
+    train = reg.partial_fit if partial else reg.fit
+    train(X, Y_REG)
+    before = _model_state(reg)
+    optimizer = getattr(reg, "_optimizer", None)
+    reg.set_params(**params)
     with pytest.raises(ValueError, match=DIVERGED):
-        reg.partial_fit(X * 1e200, Y_REG)
-    for a, b in zip(before, reg.coefs_ + reg.intercepts_, strict=True):
-        np.testing.assert_array_equal(a, b)
-    reg.partial_fit(X, Y_REG)
+        train(X * scale, Y_REG)
+    if partial:
+        # partial_fit's optimizer took the diverging steps: it is dropped,
+        # and the next call starts a fresh one.
+        assert not hasattr(reg, "_optimizer")
+        before["keys"].remove("_optimizer")
+    else:
+        assert getattr(reg, "_optimizer", None) is optimizer
+    _assert_same_state(before, _model_state(reg))
+    reg.set_params(learning_rate_init=1e-3)
+    train(X, Y_REG)
     assert _all_finite(reg) and np.isfinite(reg.loss_)
 
 
