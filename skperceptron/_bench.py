@@ -7,8 +7,8 @@ prints the seconds per epoch, the ratio, the test accuracy, the time to
 predict the 10,000 test images and the peak memory that tracemalloc sees
 during a fit; then PyTorch CPU on the same network when it is importable; the
 time per epoch against the number of samples; a table over hidden widths and
-batch sizes; and, in the full run, the accuracy recipe (a wider network with
-dropout) with its fit time and test accuracy.
+batch sizes; and, in the full run, the accuracy recipe (:data:`RECIPE`, a
+784-512-256-10 network with dropout) with its fit time and test accuracy.
 
 Alternating the runs makes the ratios fair on a busy machine; the absolute
 seconds are not, so the machine's description and load are printed with them.
@@ -37,12 +37,20 @@ from .datasets import load_mnist
 #: The network of the head-to-head comparison (scikit-learn's defaults).
 NETWORK = {"hidden_layer_sizes": (100,), "batch_size": 200, "random_state": 0}
 
-#: The accuracy recipe: >= 98.5% test accuracy on MNIST from a one-minute fit.
+#: The accuracy recipe: >= 98.5% test accuracy on MNIST in 16 epochs. SGD with
+#: Nesterov momentum; the adaptive schedule divides the learning rate by 5 each
+#: time the training loss improves by less than ``tol`` two epochs running.
 RECIPE = {
-    "hidden_layer_sizes": (1024,),
+    "hidden_layer_sizes": (512, 256),
     "dropout": 0.2,
+    "solver": "sgd",
+    "learning_rate_init": 0.05,
+    "momentum": 0.9,
+    "learning_rate": "adaptive",
+    "tol": 4e-3,
+    "n_iter_no_change": 1,
     "batch_size": 128,
-    "max_iter": 15,
+    "max_iter": 16,
     "random_state": 0,
 }
 
@@ -98,7 +106,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--no-recipe",
         action="store_true",
-        help="skip the accuracy recipe of the full run (about two minutes)",
+        help="skip the accuracy recipe of the full run (a few minutes)",
     )
     parser.add_argument(
         "--blas-threads",
@@ -372,7 +380,7 @@ def _peak_fit_bytes(cls, X, y):
 
 
 def _recipe(X_train, y_train, X_test, y_test):
-    """Fit the accuracy recipe and scikit-learn's (512, 256) MLP for comparison."""
+    """Fit the accuracy recipe, and scikit-learn's MLP with its settings but dropout."""
     print(
         "\n== Accuracy recipe (float32 input, full training set): "
         + ", ".join(f"{key}={value!r}" for key, value in RECIPE.items())
@@ -388,12 +396,8 @@ def _recipe(X_train, y_train, X_test, y_test):
         f"ScratchMLPClassifier: fit {results['fit_s']:.1f} s "
         f"({model.n_iter_} epochs), test accuracy {results['test_accuracy']:.4f}"
     )
-    theirs_params = {
-        "hidden_layer_sizes": (512, 256),
-        "batch_size": RECIPE["batch_size"],
-        "max_iter": RECIPE["max_iter"],
-        "random_state": 0,
-    }
+    # scikit-learn's MLP has no dropout: everything else is the recipe's.
+    theirs_params = {key: value for key, value in RECIPE.items() if key != "dropout"}
     theirs = MLPClassifier(**theirs_params)
     started = time.perf_counter()
     theirs.fit(X_train, y_train)
@@ -404,8 +408,8 @@ def _recipe(X_train, y_train, X_test, y_test):
         "test_accuracy": float(np.mean(theirs.predict(X_test) == y_test)),
     }
     print(
-        f"MLPClassifier (512, 256), same batch and epochs: fit "
-        f"{results['sklearn']['fit_s']:.1f} s, test accuracy "
+        f"MLPClassifier, same settings without dropout: fit "
+        f"{results['sklearn']['fit_s']:.1f} s ({theirs.n_iter_} epochs), test accuracy "
         f"{results['sklearn']['test_accuracy']:.4f}"
     )
     return results
