@@ -303,10 +303,16 @@ class _BaseScratchMLP(BaseEstimator):
                 stratify=stratify,
             )
         except ValueError as error:
+            # The split sees encoded targets: name the user's classes instead.
+            labels, counts = np.unique(self._decode(Y), return_counts=True)
             raise ValueError(
-                f"early_stopping needs a validation split stratified by class: "
-                f"{error}. Increase 'validation_fraction' or the size of your "
-                "dataset."
+                "early_stopping holds out a validation set stratified by class: "
+                "it needs at least 2 samples of every class, and "
+                "validation_fraction * n_samples must be at least the number of "
+                f"classes ({len(labels)}); got n_samples={X.shape[0]}, "
+                f"validation_fraction={self.validation_fraction} and classes "
+                f"with fewer than 2 samples: {labels[counts < 2].tolist()}. "
+                "Add samples or increase validation_fraction."
             ) from error
         X_train, X_val, Y_train, Y_val = split[:4]
         sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)

@@ -214,15 +214,17 @@ EARLY_STOPPING_TOO_SMALL = {
         X,
         np.where(np.arange(60) == 0, 2, Y_CLF),
         {},
-        "early_stopping.*least populated class.*validation_fraction",
+        r"early_stopping holds out a validation set stratified by class: it needs "
+        r"at least 2 samples of every class, .* classes with fewer than 2 samples: "
+        r"\[2\]. Add samples or increase validation_fraction.",
     ),
     "fewer-validation-samples-than-classes": (
         ScratchMLPClassifier,
         X[:20],
         np.tile([0, 1, 2, 3], 5),
         {"validation_fraction": 0.1},
-        "early_stopping.*test_size = 2 should be greater or equal to the number of "
-        "classes = 4.*validation_fraction",
+        r"must be at least the number of classes \(4\); got n_samples=20, "
+        r"validation_fraction=0.1 and classes with fewer than 2 samples: \[\]",
     ),
 }
 
