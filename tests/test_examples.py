@@ -74,3 +74,14 @@ def test_plot_solver_loss_curves(tmp_path):
     assert set(losses) == {"sgd", "adam", "lbfgs"}
     # From about 2.3 (ten classes, random weights), every solver made progress.
     assert all(loss < 0.5 for loss in losses.values())
+
+
+def test_plot_out_of_core_partial_fit(tmp_path):
+    out = run_example("plot_out_of_core_partial_fit.py", tmp_path)
+    (chunk_mb,) = numbers(r"in chunks of ([\d.]+) MB", out)
+    (streamed, peak_mb) = re.search(
+        r"partial_fit: accuracy ([\d.]+) .* peak traced memory ([\d.]+) MB", out
+    ).groups()
+    (fitted,) = numbers(r"fit: +accuracy ([\d.]+)", out)
+    assert float(streamed) >= fitted - 0.01
+    assert float(peak_mb) < chunk_mb
