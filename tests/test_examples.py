@@ -82,6 +82,6 @@ def test_plot_out_of_core_partial_fit(tmp_path):
     (streamed, peak_mb) = re.search(
         r"partial_fit: accuracy ([\d.]+) .* peak traced memory ([\d.]+) MB", out
     ).groups()
-    (fitted,) = numbers(r"fit: +accuracy ([\d.]+)", out)
+    (fitted,) = numbers(r"(?m)^fit: +accuracy ([\d.]+)", out)
     assert float(streamed) >= fitted - 0.01
     assert float(peak_mb) < chunk_mb
