@@ -779,10 +779,10 @@ _SHARED_ATTRIBUTES_DOC = """
         The minimum loss reached by the solver throughout fitting; None with
         early stopping, which tracks ``best_validation_score_`` instead.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         The loss at the end of each training epoch (sgd and adam).
 
-    validation_scores_ : list of shape (n_iter_,) or None
+    validation_scores_ : list of shape (`n_iter_`,) or None
         The score on the validation set at each epoch; None without early
         stopping.
 
@@ -802,7 +802,7 @@ _SHARED_ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     n_iter_ : int

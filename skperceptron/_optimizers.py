@@ -12,7 +12,26 @@ import math
 import numpy as np
 
 
-class SGD:
+class _ScratchFree:
+    """Pickle an optimizer's state without its per-step scratch vectors.
+
+    Subclasses name their scratch vectors in ``_SCRATCH`` and allocate them in
+    ``_allocate_scratch``; a pickle then holds only the optimizer's state.
+    """
+
+    _SCRATCH = ()
+
+    def __getstate__(self):
+        """Return the state to pickle, without the scratch vectors."""
+        return {k: v for k, v in self.__dict__.items() if k not in self._SCRATCH}
+
+    def __setstate__(self, state):
+        """Restore a pickled optimizer and reallocate its scratch vectors."""
+        self.__dict__.update(state)
+        self._allocate_scratch()
+
+
+class SGD(_ScratchFree):
     """Stochastic gradient descent with momentum and learning-rate schedules.
 
     With velocity ``v``, momentum ``mu`` and learning rate ``eta``, one step is
@@ -63,8 +82,13 @@ class SGD:
         self.nesterov = nesterov
         self.power_t = power_t
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self._step = np.empty(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype) if nesterov else None
+        self._allocate_scratch()
+
+    _SCRATCH = ("_step", "_update")
+
+    def _allocate_scratch(self):
+        self._step = np.empty_like(self.velocity)
+        self._update = np.empty_like(self.velocity) if self.nesterov else None
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``.
@@ -127,7 +151,7 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_ScratchFree):
     """Adam: adaptive moment estimation (Kingma and Ba, 2014).
 
     With step count ``t``, ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``
@@ -166,8 +190,13 @@ class Adam:
         self.t = 0
         self.ms = np.zeros(n_params, dtype=dtype)
         self.vs = np.zeros(n_params, dtype=dtype)
-        self._update = np.empty(n_params, dtype=dtype)
-        self._denominator = np.empty(n_params, dtype=dtype)
+        self._allocate_scratch()
+
+    _SCRATCH = ("_update", "_denominator")
+
+    def _allocate_scratch(self):
+        self._update = np.empty_like(self.ms)
+        self._denominator = np.empty_like(self.ms)
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``.

@@ -833,22 +833,7 @@ def test_pickle_round_trip_predicts_the_same(settings):
 OPTIMIZER_VECTORS = {"adam": 2, "sgd": 1, "lbfgs": 0}
 
 
-# Commit 8fa5c41 gave SGD and Adam scratch vectors (sgd: 2, adam: 2) that are
-# pickled along with their state; remove these marks when _optimizers.py drops
-# them from its __getstate__.
-SCRATCH_VECTORS_PICKLED = pytest.mark.xfail(
-    strict=True, reason="the optimizers pickle their scratch vectors"
-)
-
-
-@pytest.mark.parametrize(
-    "solver",
-    [
-        pytest.param("adam", marks=SCRATCH_VECTORS_PICKLED),
-        pytest.param("sgd", marks=SCRATCH_VECTORS_PICKLED),
-        "lbfgs",
-    ],
-)
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_a_pickle_holds_the_parameters_not_the_training_buffers(solver):
     X_wide = np.random.RandomState(0).randn(500, 64)
     reg = ScratchMLPRegressor(
