@@ -241,11 +241,17 @@ def _sklearn_twin(estimator):
     return MLPClassifier(**{name: params[name] for name in shared})
 
 
-def _story_single_neuron(settings):
-    """Teach one sigmoid neuron the first notebook's 3-bit rule."""
-    bits = load_three_bits()
-    # The notebook's training: full-batch gradient descent, step 1, no penalty.
-    ours = ScratchMLPClassifier(
+def single_neuron():
+    """Return the first notebook's model: one sigmoid neuron.
+
+    Trained as the notebook did: full-batch gradient descent, step 1, no
+    penalty, 1000 epochs.
+
+    Returns
+    -------
+    estimator : ScratchMLPClassifier
+    """
+    return ScratchMLPClassifier(
         hidden_layer_sizes=(),
         solver="sgd",
         learning_rate_init=1.0,
@@ -257,6 +263,37 @@ def _story_single_neuron(settings):
         shuffle=False,
         random_state=1,
     )
+
+
+def height_weight_network():
+    """Return the third notebook's 2-2-1 logistic network.
+
+    Trained as the notebook did: one sample at a time, step 0.1, no penalty,
+    1000 epochs.
+
+    Returns
+    -------
+    estimator : ScratchMLPClassifier
+    """
+    return ScratchMLPClassifier(
+        hidden_layer_sizes=(2,),
+        activation="logistic",
+        solver="sgd",
+        learning_rate_init=0.1,
+        momentum=0.0,
+        batch_size=1,
+        alpha=0.0,
+        max_iter=1000,
+        n_iter_no_change=1000,
+        shuffle=False,
+        random_state=1,
+    )
+
+
+def _story_single_neuron(settings):
+    """Teach one sigmoid neuron the first notebook's 3-bit rule."""
+    bits = load_three_bits()
+    ours = single_neuron()
     theirs = _sklearn_twin(ours)
     seconds, sk_seconds = _fit_both(ours, theirs, bits.data, bits.target, "3 bits")
     answer = ours.predict_proba(bits.questions)[0, 1]
@@ -276,20 +313,7 @@ def _story_single_neuron(settings):
 def _story_height_weight(settings):
     """Train the third notebook's 2-2-1 network on height and weight."""
     people = load_height_weight()
-    # The notebook's training: one sample at a time, step 0.1, 1000 epochs.
-    ours = ScratchMLPClassifier(
-        hidden_layer_sizes=(2,),
-        activation="logistic",
-        solver="sgd",
-        learning_rate_init=0.1,
-        momentum=0.0,
-        batch_size=1,
-        alpha=0.0,
-        max_iter=1000,
-        n_iter_no_change=1000,
-        shuffle=False,
-        random_state=1,
-    )
+    ours = height_weight_network()
     theirs = _sklearn_twin(ours)
     seconds, sk_seconds = _fit_both(
         ours, theirs, people.data, people.target, "4 people"

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import ScratchMLPClassifier
+from skperceptron._demo import height_weight_network, single_neuron
 from skperceptron.datasets import (
     load_height_weight,
     load_mnist,
@@ -25,19 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 def test_story_1_single_neuron_learns_the_three_bit_rule():
     bits = load_three_bits()
-    # The first notebook: one sigmoid neuron, full-batch gradient descent.
-    neuron = ScratchMLPClassifier(
-        hidden_layer_sizes=(),
-        solver="sgd",
-        learning_rate_init=1.0,
-        momentum=0.0,
-        batch_size=4,
-        alpha=0.0,
-        max_iter=1000,
-        n_iter_no_change=1000,
-        shuffle=False,
-        random_state=1,
-    ).fit(bits.data, bits.target)
+    neuron = single_neuron().fit(bits.data, bits.target)
     assert neuron.coefs_[0].shape == (3, 1) and len(neuron.coefs_) == 1
     np.testing.assert_array_equal(neuron.predict(bits.data), bits.target)
     assert neuron.predict_proba(bits.questions)[0, 1] > 0.95
@@ -49,20 +38,7 @@ def test_story_1_single_neuron_learns_the_three_bit_rule():
 
 def test_story_2_height_weight_network_calls_emily_and_frank():
     people = load_height_weight()
-    # The third notebook: a 2-2-1 logistic network, SGD one person at a time.
-    network = ScratchMLPClassifier(
-        hidden_layer_sizes=(2,),
-        activation="logistic",
-        solver="sgd",
-        learning_rate_init=0.1,
-        momentum=0.0,
-        batch_size=1,
-        alpha=0.0,
-        max_iter=1000,
-        n_iter_no_change=1000,
-        shuffle=False,
-        random_state=1,
-    ).fit(people.data, people.target)
+    network = height_weight_network().fit(people.data, people.target)
     np.testing.assert_array_equal(network.predict(people.data), people.target)
     emily, frank = network.predict_proba(people.questions)[:, 1]
     assert people.question_names == ["Emily", "Frank"]
