@@ -13,7 +13,13 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.optimize
 from sklearn import get_config
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    is_classifier,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -563,6 +569,19 @@ class _BaseScratchMLP(BaseEstimator):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
+    def _check_X_y(self, X, y, reset):
+        """Validate training data as scikit-learn's MLP does."""
+        return validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=not is_classifier(self),
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+
     def _objective_inputs(self, X, y, sample_weight=None):
         """Validate data for the training objective, leaving the estimator as it is.
 
@@ -570,15 +589,7 @@ class _BaseScratchMLP(BaseEstimator):
         weights folded in: what ``fit`` hands to the network.
         """
         check_is_fitted(self)
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        X, y = self._check_X_y(X, y, reset=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         Y = self._encode(y)
@@ -934,15 +945,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         return "binary_log_loss"
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        X, y = self._check_X_y(X, y, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -1263,16 +1266,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
         return self._score_with_function(X, y, sample_weight, r2_score)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
+        X, y = self._check_X_y(X, y, reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
