@@ -19,6 +19,7 @@ import os
 import warnings
 
 import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.inspection import DecisionBoundaryDisplay
 from sklearn.model_selection import train_test_split
@@ -65,9 +66,16 @@ with warnings.catch_warnings():
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
 for ax, (name, model) in zip(axes, models.items()):
-    DecisionBoundaryDisplay.from_estimator(
+    display = DecisionBoundaryDisplay.from_estimator(
         model, X, response_method="predict", alpha=0.35, ax=ax
     )
-    ax.scatter(X_test[:, 0], X_test[:, 1], c=y_test, edgecolor="k", s=18)
+    ax.scatter(
+        X_test[:, 0],
+        X_test[:, 1],
+        c=y_test,
+        cmap=ListedColormap(display.multiclass_colors_),
+        edgecolor="k",
+        s=18,
+    )
     ax.set_title(f"{name}: held-out accuracy {model.score(X_test, y_test):.3f}")
 plt.show()

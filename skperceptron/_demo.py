@@ -550,14 +550,22 @@ def _write_plots(figures, out):
 def _plot_decision_boundaries(ours, theirs, X, y):
     """Draw both spiral classifiers' decision regions with the held-out points."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
     from sklearn.inspection import DecisionBoundaryDisplay
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
     for ax, estimator, name in zip(axes, (ours, theirs), ("skperceptron", "sklearn")):
-        DecisionBoundaryDisplay.from_estimator(
+        display = DecisionBoundaryDisplay.from_estimator(
             estimator, X, response_method="predict", alpha=0.35, ax=ax
         )
-        ax.scatter(X[:, 0], X[:, 1], c=y, edgecolor="k", s=18)
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=y,
+            cmap=ListedColormap(display.multiclass_colors_),
+            edgecolor="k",
+            s=18,
+        )
         ax.set_title(f"{name}: held-out accuracy {estimator.score(X, y):.3f}")
     figure.suptitle("Spiral, 3 classes: decision regions of a (64, 64) ReLU network")
     return figure
