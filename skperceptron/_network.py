@@ -280,24 +280,6 @@ class Network:
             )
         return loss
 
-    def predict(self, X):
-        """Return the network's output on ``X``, allocating fresh arrays.
-
-        Nothing is written to shared state, so concurrent calls are safe.
-
-        Parameters
-        ----------
-        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        output : ndarray of shape (n_samples, n_outputs)
-        """
-        return forward_pass(
-            X, self.coefs, self.intercepts, self.activation, self.out_activation
-        )
-
 
 class Workspace:
     """Buffers reused by every batch of a fit: activations, errors, gradient.
