@@ -12,6 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
@@ -36,6 +37,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -608,10 +610,28 @@ class _BaseScratchMLP(BaseEstimator):
         return True
 
     # ------------------------------------------------------------- prediction
-    def _forward_pass_fast(self, X, check_input=True):
-        """Return the output layer for ``X``, in chunks sized by ``working_memory``."""
+    def _forward_pass_fast(self, X, check_input=True, out_activation=None):
+        """Return the output layer for ``X``, in chunks sized by ``working_memory``.
+
+        ``out_activation`` replaces the output activation: ``"identity"``
+        gives the output layer's pre-activations.
+        """
+        defer_finite_check = False
         if check_input:
-            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+            # Scanning a wide X for NaN and infinity costs as much as a
+            # quarter of the prediction; a narrower first layer's product
+            # shows them as well, so scan that, and X only if it is not finite.
+            defer_finite_check = (
+                not sp.issparse(X) and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
+            )
+            X = validate_data(
+                self,
+                X,
+                accept_sparse=["csr", "csc"],
+                reset=False,
+                ensure_all_finite=not defer_finite_check,
+            )
+        out_activation = out_activation or self.out_activation_
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
         widths = [coef.shape[1] for coef in self.coefs_]
         # A layer's product and its input are alive together; the first
@@ -626,15 +646,30 @@ class _BaseScratchMLP(BaseEstimator):
         working_bytes = min(get_config()["working_memory"] * 2**20, _MAX_CHUNK_BYTES)
         chunk = max(1, int(working_bytes // row_bytes))
         if chunk >= n_samples:
-            return self._forward_chunk(X)
+            return self._forward_chunk(X, out_activation, defer_finite_check)
         output = np.empty((n_samples, widths[-1]), dtype=dtype)
         for rows in gen_batches(n_samples, chunk):
-            output[rows] = self._forward_chunk(X[rows])
+            output[rows] = self._forward_chunk(
+                X[rows], out_activation, defer_finite_check
+            )
         return output
 
-    def _forward_chunk(self, X):
+    def _forward_chunk(self, X, out_activation, check_finite):
+        def check_first_product(product):
+            with np.errstate(over="ignore", invalid="ignore"):
+                finite = np.isfinite(product.sum())
+            if not finite:
+                # Raises the error validate_data would have raised if X holds
+                # NaN or infinity; a finite X whose product overflowed goes on.
+                assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
+
         return forward_pass(
-            X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
+            X,
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            out_activation,
+            check_first_product if check_finite else None,
         )
 
     def _score_with_function(self, X, y, sample_weight, score_function):
@@ -1046,6 +1081,13 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
+        if self._label_binarizer.y_type_ == "multiclass":
+            # Softmax keeps the order of a row, so the most probable class is
+            # the one with the largest pre-activation: no need to compute it.
+            logits = self._forward_pass_fast(
+                X, check_input=check_input, out_activation="identity"
+            )
+            return self.classes_.take(logits.argmax(axis=1))
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()

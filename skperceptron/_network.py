@@ -347,7 +347,9 @@ class Workspace:
         return self.activations[hidden_layer][:n_samples]
 
 
-def forward_pass(X, coefs, intercepts, activation, out_activation):
+def forward_pass(
+    X, coefs, intercepts, activation, out_activation, check_first_product=None
+):
     """Return a network's output for ``X`` from per-layer parameters.
 
     Parameters
@@ -359,7 +361,13 @@ def forward_pass(X, coefs, intercepts, activation, out_activation):
     activation : str
         Hidden activation name.
     out_activation : str
-        Output activation name.
+        Output activation name; ``"identity"`` returns the output layer's
+        pre-activations.
+    check_first_product : callable or None, default=None
+        Called with ``X @ coefs[0]`` before anything else is done with it. A
+        NaN or an infinity in a row of ``X`` makes that row of the product
+        non-finite in every column, so checking the product (narrower than
+        ``X`` when the first layer is) can stand in for checking ``X``.
 
     Returns
     -------
@@ -372,6 +380,8 @@ def forward_pass(X, coefs, intercepts, activation, out_activation):
         output = output @ coef
         if sp.issparse(output):  # a 0-hidden-layer product can stay sparse
             output = output.toarray()
+        if layer == 0 and check_first_product is not None:
+            check_first_product(output)
         output += intercept
         if layer < last:
             hidden(output)

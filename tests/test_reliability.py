@@ -174,6 +174,52 @@ def test_bad_predict_input_raises_a_clear_error(case, method):
         getattr(clf, method)(X_bad)
 
 
+def _narrow_classifier(n_features=12):
+    """A classifier whose first layer (2 units) is narrower than its input."""
+    X_wide = RNG.randn(60, n_features)
+    clf = ScratchMLPClassifier(hidden_layer_sizes=(2,), max_iter=3, random_state=0)
+    return clf.fit(X_wide, np.arange(60) % 3), X_wide
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba"])
+@pytest.mark.parametrize(
+    "value, weights, message",
+    [
+        (np.nan, [0.5, 1.0], NAN_MESSAGE),
+        # inf * 0 is NaN, not inf: still not finite.
+        (np.inf, [0.0, 1.0], INF_MESSAGE),
+        # Both products -inf, which the ReLU turns into a finite 0: checking
+        # the output instead of the first product would miss it.
+        (-np.inf, [0.5, 1.0], INF_MESSAGE),
+    ],
+    ids=["nan", "inf-times-zero", "-inf-through-relu"],
+)
+def test_non_finite_input_is_caught_through_a_narrow_first_layer(
+    value, weights, message, method
+):
+    clf, X_wide = _narrow_classifier()
+    clf.coefs_[0][5] = weights
+    with pytest.raises(ValueError, match=message):
+        getattr(clf, method)(_with(X_wide, 7, 5, value))
+
+
+def test_non_finite_input_in_a_late_chunk_is_caught():
+    clf, _ = _narrow_classifier()
+    X_big = _with(np.random.RandomState(1).randn(30000, 12), 29999, 11, np.nan)
+    with config_context(working_memory=1), pytest.raises(ValueError, match=NAN_MESSAGE):
+        clf.predict(X_big)
+
+
+def test_finite_input_whose_product_overflows_is_not_an_error():
+    # Validation accepts any finite X; an overflow in the network is the
+    # model's answer (as scikit-learn's MLP gives it), not bad input.
+    clf, X_wide = _narrow_classifier()
+    X_huge = np.full((4, 12), np.finfo(np.float64).max / 2)
+    with np.errstate(all="ignore"):
+        labels = clf.predict(X_huge)
+    assert set(labels) <= set(clf.classes_)
+
+
 def test_predict_before_fit_raises_not_fitted():
     with pytest.raises(NotFittedError, match="This ScratchMLPRegressor instance is"):
         ScratchMLPRegressor().predict(X)
