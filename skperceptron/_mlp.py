@@ -1032,12 +1032,14 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 weights *= per_class[column]
         else:
             labels = self._label_binarizer.inverse_transform(Y)
-            per_class = compute_class_weight(
-                self.class_weight,
-                classes=self.classes_,
-                y=labels,
-                sample_weight=sample_weight,
-            )
+            # A class without weight gets an infinite one: said just below.
+            with np.errstate(divide="ignore"):
+                per_class = compute_class_weight(
+                    self.class_weight,
+                    classes=self.classes_,
+                    y=labels,
+                    sample_weight=sample_weight,
+                )
             if not np.isfinite(per_class).all():
                 raise ValueError(
                     "class_weight='balanced' needs a positive total sample weight "

@@ -1,5 +1,7 @@
 """What goes beyond scikit-learn's MLP: class_weight and dropout."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_multilabel_classification
@@ -104,6 +106,15 @@ def test_multilabel_class_weight():
 def test_unknown_class_in_class_weight_is_an_error():
     with pytest.raises(ValueError, match="not in class_weight|not found"):
         ScratchMLPClassifier(class_weight={7: 2.0}, **PARAMS).fit(X, Y)
+
+
+def test_balanced_class_weight_needs_weight_in_every_class():
+    X, y = np.arange(12.0).reshape(6, 2), np.array([0, 0, 1, 1, 2, 2])
+    clf = ScratchMLPClassifier(class_weight="balanced", max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the message alone, no RuntimeWarning
+        with pytest.raises(ValueError, match=r"classes \[1\] have none"):
+            clf.fit(X, y, sample_weight=[1, 1, 0, 0, 1, 1])
 
 
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
