@@ -1022,13 +1022,23 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                     f"label; got {self.class_weight!r}."
                 )
             weights = np.ones(Y.shape[0])
-            for column, label_weight in zip(Y.T.astype(int), per_label):
-                per_class = compute_class_weight(
-                    label_weight,
-                    classes=np.array([0, 1]),
-                    y=column,
-                    sample_weight=sample_weight,
-                )
+            for label, (column, label_weight) in enumerate(
+                zip(Y.T.astype(int), per_label)
+            ):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    per_class = compute_class_weight(
+                        label_weight,
+                        classes=np.array([0, 1]),
+                        y=column,
+                        sample_weight=sample_weight,
+                    )
+                missing = np.flatnonzero(~np.isfinite(per_class))
+                if missing.size:
+                    raise ValueError(
+                        "class_weight='balanced' needs a positive total sample "
+                        f"weight for both values of every label; label {label} "
+                        f"has none for the value {missing[0]}."
+                    )
                 weights *= per_class[column]
         else:
             labels = self._label_binarizer.inverse_transform(Y)
@@ -1089,7 +1099,14 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             logits = self._forward_pass_fast(
                 X, check_input=check_input, out_activation="identity"
             )
-            return self.classes_.take(logits.argmax(axis=1))
+            best = logits.argmax(axis=1)
+            with np.errstate(over="ignore", invalid="ignore"):
+                finite = np.isfinite(logits.sum())
+            if not finite:
+                # A row whose largest logit is NaN or infinite has NaN
+                # probabilities, whose argmax is the first class.
+                best[~np.isfinite(logits.max(axis=1))] = 0
+            return self.classes_.take(best)
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()

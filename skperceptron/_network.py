@@ -377,7 +377,13 @@ def forward_pass(
     output = X
     last = len(coefs) - 1
     for layer, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        output = output @ coef
+        if layer == 0 and check_first_product is not None:
+            # An unchecked infinity times a zero weight is NaN: the check's
+            # to report, not NumPy's "invalid value" warning.
+            with np.errstate(invalid="ignore"):
+                output = output @ coef
+        else:
+            output = output @ coef
         if sp.issparse(output):  # a 0-hidden-layer product can stay sparse
             output = output.toarray()
         if layer == 0 and check_first_product is not None:

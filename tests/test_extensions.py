@@ -117,6 +117,16 @@ def test_balanced_class_weight_needs_weight_in_every_class():
             clf.fit(X, y, sample_weight=[1, 1, 0, 0, 1, 1])
 
 
+def test_multilabel_balanced_class_weight_needs_weight_for_both_values():
+    X = np.arange(12.0).reshape(6, 2)
+    Y = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [0, 0], [1, 0]])  # label 1: rows 2, 3
+    clf = ScratchMLPClassifier(class_weight="balanced", max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="label 1 has none for the value 1"):
+            clf.fit(X, Y, sample_weight=[1, 1, 0, 0, 1, 1])
+
+
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_dropout_changes_training_but_not_prediction_determinism(Estimator):
     y = Y if Estimator is ScratchMLPClassifier else Y.astype(float)

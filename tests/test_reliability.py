@@ -199,8 +199,10 @@ def test_non_finite_input_is_caught_through_a_narrow_first_layer(
 ):
     clf, X_wide = _narrow_classifier()
     clf.coefs_[0][5] = weights
-    with pytest.raises(ValueError, match=message):
-        getattr(clf, method)(_with(X_wide, 7, 5, value))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the error alone, no RuntimeWarning first
+        with pytest.raises(ValueError, match=message):
+            getattr(clf, method)(_with(X_wide, 7, 5, value))
 
 
 def test_non_finite_input_in_a_late_chunk_is_caught():
@@ -208,6 +210,23 @@ def test_non_finite_input_in_a_late_chunk_is_caught():
     X_big = _with(np.random.RandomState(1).randn(30000, 12), 29999, 11, np.nan)
     with config_context(working_memory=1), pytest.raises(ValueError, match=NAN_MESSAGE):
         clf.predict(X_big)
+
+
+@pytest.mark.parametrize("cause", ["huge-input", "infinite-weight", "nan-weight"])
+def test_predict_is_the_argmax_of_predict_proba_even_when_it_is_not_finite(cause):
+    # Non-finite logits give NaN probabilities, whose argmax is the first
+    # class: predict, which skips the softmax, must say the same.
+    clf, X_wide = _narrow_classifier()
+    if cause == "huge-input":
+        X_wide = np.clip(X_wide, -1, 1) * 1.7e308
+    else:
+        clf.coefs_[1][0, 1:] = np.inf if cause == "infinite-weight" else np.nan
+        clf.coefs_[1][0, 0] = -np.inf if cause == "infinite-weight" else 1.0
+    with np.errstate(all="ignore"):
+        proba = clf.predict_proba(X_wide)
+        labels = clf.predict(X_wide)
+    assert not np.isfinite(proba).all()
+    np.testing.assert_array_equal(labels, clf.classes_[proba.argmax(axis=1)])
 
 
 def test_finite_input_whose_product_overflows_is_not_an_error():
