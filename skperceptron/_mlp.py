@@ -656,9 +656,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _forward_chunk(self, X, out_activation, check_finite):
         def check_first_product(product):
-            with np.errstate(over="ignore", invalid="ignore"):
-                finite = np.isfinite(product.sum())
-            if not finite:
+            if not _sums_to_finite(product):
                 # Raises the error validate_data would have raised if X holds
                 # NaN or infinity; a finite X whose product overflowed goes on.
                 assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
@@ -690,6 +688,16 @@ class _BaseScratchMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _sums_to_finite(array):
+    """Whether ``array``'s sum is finite: a fast sign that all of it is.
+
+    A NaN or an infinity makes the sum non-finite; a finite array whose sum
+    overflows gives a false alarm, so ``False`` calls for a closer look.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(array.sum()))
 
 
 def _dropout_masks(rng, rates, workspace, n_samples):
@@ -1100,9 +1108,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 X, check_input=check_input, out_activation="identity"
             )
             best = logits.argmax(axis=1)
-            with np.errstate(over="ignore", invalid="ignore"):
-                finite = np.isfinite(logits.sum())
-            if not finite:
+            if not _sums_to_finite(logits):
                 # A row whose largest logit is NaN or infinite has NaN
                 # probabilities, whose argmax is the first class.
                 best[~np.isfinite(logits.max(axis=1))] = 0

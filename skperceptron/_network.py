@@ -24,6 +24,7 @@ vector: the same layout as ``scipy.optimize`` sees and as scikit-learn packs
 its MLP, so the L2 penalty acts on one contiguous slice.
 """
 
+from contextlib import nullcontext
 from itertools import pairwise
 
 import numpy as np
@@ -377,16 +378,14 @@ def forward_pass(
     output = X
     last = len(coefs) - 1
     for layer, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        if layer == 0 and check_first_product is not None:
-            # An unchecked infinity times a zero weight is NaN: the check's
-            # to report, not NumPy's "invalid value" warning.
-            with np.errstate(invalid="ignore"):
-                output = output @ coef
-        else:
+        checked = layer == 0 and check_first_product is not None
+        # An unchecked infinity times a zero weight is NaN: the check's to
+        # report, not NumPy's "invalid value" warning.
+        with np.errstate(invalid="ignore") if checked else nullcontext():
             output = output @ coef
         if sp.issparse(output):  # a 0-hidden-layer product can stay sparse
             output = output.toarray()
-        if layer == 0 and check_first_product is not None:
+        if checked:
             check_first_product(output)
         output += intercept
         if layer < last:
