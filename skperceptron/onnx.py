@@ -1,0 +1,230 @@
+"""Export fitted estimators to ONNX with skl2onnx.
+
+Importing this module registers converters for
+:class:`~skperceptron.ScratchMLPClassifier` and
+:class:`~skperceptron.ScratchMLPRegressor` with skl2onnx, so that skl2onnx's
+own :func:`skl2onnx.to_onnx` and :func:`skl2onnx.convert_sklearn` convert
+them, alone or as a step of a pipeline::
+
+    import skperceptron.onnx  # noqa: F401  (registers the converters)
+    from skl2onnx import to_onnx
+
+    onx = to_onnx(model, X[:1])
+
+It needs the ``onnx`` extra: ``pip install skperceptron[onnx]``.
+
+The ONNX graph computes what ``predict``, ``predict_proba`` and the
+regressor's ``predict`` compute, in the input's precision: float32 for a
+float (or integer) input, float64 for a double input. Every configuration
+converts: any hidden activation, no hidden layer, binary, multiclass and
+multilabel classifiers (integer or string labels), one or several regression
+outputs, and the Poisson loss's exponential output. Training-only settings
+(dropout, class weights, the solver) leave nothing in the graph.
+
+A classifier has skl2onnx's usual two outputs: the labels, shape
+``(n_samples,)`` (``(n_samples, n_labels)`` 0/1 indicators for a multilabel
+model), and the probabilities, shape ``(n_samples, n_classes)``, which
+skl2onnx turns into a list of dictionaries unless the option
+``{"zipmap": False}`` (or ``"columns"``) is given. skl2onnx's options
+``zipmap``, ``nocl`` and ``output_class_labels`` are honoured. A regressor
+has one output of shape ``(n_samples, n_outputs)``.
+"""
+
+import numpy as np
+
+try:
+    from onnx import TensorProto
+    from skl2onnx import update_registered_converter
+    from skl2onnx.algebra.onnx_ops import (
+        OnnxAdd,
+        OnnxArgMax,
+        OnnxCast,
+        OnnxConcat,
+        OnnxExp,
+        OnnxGather,
+        OnnxGreater,
+        OnnxIdentity,
+        OnnxMatMul,
+        OnnxRelu,
+        OnnxReshape,
+        OnnxSigmoid,
+        OnnxSoftmax,
+        OnnxSub,
+        OnnxTanh,
+    )
+    from skl2onnx.common.data_types import (
+        BooleanTensorType,
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+    from skl2onnx.common.utils_classifier import get_label_classes
+except ImportError as error:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "skperceptron.onnx needs skl2onnx and onnx; install them with "
+        "`pip install skperceptron[onnx]`."
+    ) from error
+
+from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor
+
+_INPUT_TYPES = [BooleanTensorType, DoubleTensorType, FloatTensorType, Int64TensorType]
+
+# ONNX operators applying each activation a fitted model can name; the
+# identity needs none.
+_ACTIVATIONS = {
+    "identity": None,
+    "logistic": OnnxSigmoid,
+    "tanh": OnnxTanh,
+    "relu": OnnxRelu,
+    "exp": OnnxExp,
+}
+
+
+def _float_type(input_type):
+    """Return the tensor type and NumPy dtype the graph computes in."""
+    if isinstance(input_type, DoubleTensorType):
+        return DoubleTensorType, np.float64
+    return FloatTensorType, np.float32
+
+
+def _label_classes(scope, model):
+    """Return the class labels as the graph outputs them: int64 or strings.
+
+    Numeric labels become int64, as in skl2onnx's own classifiers (scikit-learn
+    accepts float labels only when they are integers); ``nocl=True`` gives
+    the class indices.
+    """
+    classes = np.asarray(get_label_classes(scope, model))
+    if classes.dtype.kind in "iubf":
+        return classes.astype(np.int64)
+    return classes.astype(str)
+
+
+def _multilabel(model):
+    return model._label_binarizer.y_type_.startswith("multilabel")
+
+
+def _shape_classifier(operator):
+    """Set the types and shapes of a classifier's labels and probabilities."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(operator, good_input_types=_INPUT_TYPES)
+    model = operator.raw_operator
+    n_samples = operator.inputs[0].get_first_dimension()
+    classes = _label_classes(operator.scope_inst, model)
+    label_type = StringTensorType if classes.dtype.kind == "U" else Int64TensorType
+    label_shape = [n_samples, len(classes)] if _multilabel(model) else [n_samples]
+    operator.outputs[0].type = label_type(label_shape)
+    float_type, _ = _float_type(operator.inputs[0].type)
+    operator.outputs[1].type = float_type([n_samples, len(model.classes_)])
+
+
+def _shape_regressor(operator):
+    """Set the type and shape of a regressor's predictions."""
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_types(operator, good_input_types=_INPUT_TYPES)
+    n_samples = operator.inputs[0].get_first_dimension()
+    float_type, _ = _float_type(operator.inputs[0].type)
+    operator.outputs[0].type = float_type([n_samples, operator.raw_operator.n_outputs_])
+
+
+def _output_layer(operator, container):
+    """Build the forward pass up to the output layer's pre-activations.
+
+    Returns the ONNX node of the pre-activations and the NumPy dtype the
+    graph computes in.
+    """
+    model = operator.raw_operator
+    opset = container.target_opset
+    input_variable = operator.inputs[0]
+    _, dtype = _float_type(input_variable.type)
+    layer = input_variable
+    if not isinstance(input_variable.type, (FloatTensorType, DoubleTensorType)):
+        layer = OnnxCast(layer, to=TensorProto.FLOAT, op_version=opset)
+    hidden = _ACTIVATIONS[model.activation]
+    last = len(model.coefs_) - 1
+    for index, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
+        product = OnnxMatMul(layer, coef.astype(dtype), op_version=opset)
+        layer = OnnxAdd(product, intercept.astype(dtype), op_version=opset)
+        if index < last and hidden is not None:
+            layer = hidden(layer, op_version=opset)
+    return layer, dtype
+
+
+def _convert_classifier(scope, operator, container):
+    """Write a classifier's labels and probabilities to the ONNX graph."""
+    model = operator.raw_operator
+    opset = container.target_opset
+    label_name, proba_name = operator.outputs[0], operator.outputs[1]
+    logits, dtype = _output_layer(operator, container)
+    classes = _label_classes(scope, model)
+
+    if model.out_activation_ == "softmax":
+        # Softmax keeps the order of a row: predict takes the argmax of the
+        # logits, and so does the graph.
+        proba = OnnxSoftmax(logits, axis=1, op_version=opset, output_names=[proba_name])
+        best = OnnxArgMax(logits, axis=1, keepdims=0, op_version=opset)
+        label = OnnxGather(classes, best, op_version=opset, output_names=[label_name])
+    else:
+        positive = OnnxSigmoid(logits, op_version=opset)
+        # predict's threshold: a label is on where its probability is > 0.5.
+        on = OnnxCast(
+            OnnxGreater(positive, np.array([0.5], dtype=dtype), op_version=opset),
+            to=TensorProto.INT64,
+            op_version=opset,
+        )
+        if _multilabel(model):
+            proba = OnnxIdentity(positive, op_version=opset, output_names=[proba_name])
+            label = OnnxIdentity(on, op_version=opset, output_names=[label_name])
+        else:
+            # One logistic output: the probabilities of classes_[0] and [1].
+            negative = OnnxSub(np.array([1], dtype=dtype), positive, op_version=opset)
+            proba = OnnxConcat(
+                negative,
+                positive,
+                axis=1,
+                op_version=opset,
+                output_names=[proba_name],
+            )
+            index = OnnxReshape(on, np.array([-1], dtype=np.int64), op_version=opset)
+            label = OnnxGather(
+                classes, index, op_version=opset, output_names=[label_name]
+            )
+    label.add_to(scope, container)
+    proba.add_to(scope, container)
+
+
+def _convert_regressor(scope, operator, container):
+    """Write a regressor's predictions to the ONNX graph."""
+    model = operator.raw_operator
+    opset = container.target_opset
+    output, _ = _output_layer(operator, container)
+    out_activation = _ACTIVATIONS[model.out_activation_]
+    if out_activation is not None:
+        output = out_activation(output, op_version=opset)
+    OnnxIdentity(output, op_version=opset, output_names=[operator.outputs[0]]).add_to(
+        scope, container
+    )
+
+
+update_registered_converter(
+    ScratchMLPClassifier,
+    "SkperceptronScratchMLPClassifier",
+    _shape_classifier,
+    _convert_classifier,
+    options={
+        "zipmap": [True, False, "columns"],
+        "output_class_labels": [False, True],
+        "nocl": [True, False],
+    },
+)
+update_registered_converter(
+    ScratchMLPRegressor,
+    "SkperceptronScratchMLPRegressor",
+    _shape_regressor,
+    _convert_regressor,
+)

@@ -1,0 +1,248 @@
+"""ONNX export: every configuration converts and runs in onnxruntime like predict."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+
+skl2onnx = pytest.importorskip("skl2onnx")
+onnxruntime = pytest.importorskip("onnxruntime")
+pytest.importorskip("skperceptron.onnx")
+
+pytestmark = pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
+
+N_SAMPLES, N_FEATURES = 80, 5
+
+# The largest differences allowed between onnxruntime and predict/predict_proba:
+# relative, with an absolute floor near the precision's resolution of 1 for
+# values close to 0 (such as a binary 1 - p where p is close to 1).
+TOLERANCES = {
+    np.float32: dict(rtol=1e-5, atol=1e-6),
+    np.float64: dict(rtol=1e-12, atol=1e-14),
+}
+
+
+def _features():
+    return np.random.RandomState(0).normal(size=(N_SAMPLES, N_FEATURES))
+
+
+def _targets(kind):
+    """Return targets of one kind, learnable from ``_features()``."""
+    X = _features()
+    score = X[:, 0] + 0.5 * X[:, 1]
+    if kind == "binary":
+        return (score > 0).astype(int)
+    if kind == "multiclass":
+        return np.digitize(score, [-0.5, 0.5])
+    if kind == "strings":
+        return np.array(["cat", "dog", "emu"])[np.digitize(score, [-0.5, 0.5])]
+    if kind == "binary strings":
+        return np.where(score > 0, "yes", "no")
+    if kind == "float labels":
+        return np.digitize(score, [-0.5, 0.5]).astype(float)
+    if kind == "multilabel":
+        return (X[:, :3] > 0).astype(int)
+    if kind == "one output":
+        return score
+    if kind == "outputs":
+        return np.column_stack([score, X[:, 2] - X[:, 3], X[:, 4]])
+    if kind == "counts":
+        return np.random.RandomState(1).poisson(np.exp(0.5 * score))
+    raise ValueError(kind)
+
+
+#: Every configuration: an id, the estimator and the kind of its targets.
+CONFIGURATIONS = [
+    *[
+        (
+            f"classifier {activation}",
+            ScratchMLPClassifier(
+                hidden_layer_sizes=(7, 4), activation=activation, max_iter=40
+            ),
+            "multiclass",
+        )
+        for activation in ("identity", "logistic", "tanh", "relu")
+    ],
+    (
+        "classifier no hidden layer",
+        ScratchMLPClassifier(hidden_layer_sizes=()),
+        "multiclass",
+    ),
+    ("binary", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary"),
+    ("binary strings", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary strings"),
+    ("multiclass strings", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "strings"),
+    ("float labels", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "float labels"),
+    ("multilabel", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "multilabel"),
+    (
+        "classifier dropout",
+        ScratchMLPClassifier(hidden_layer_sizes=(8, 8), dropout=0.3),
+        "multiclass",
+    ),
+    (
+        "class_weight balanced",
+        ScratchMLPClassifier(hidden_layer_sizes=(6,), class_weight="balanced"),
+        "multiclass",
+    ),
+    (
+        "binary class_weight",
+        ScratchMLPClassifier(hidden_layer_sizes=(6,), class_weight={0: 1, 1: 3}),
+        "binary",
+    ),
+    *[
+        (
+            f"regressor {activation}",
+            ScratchMLPRegressor(hidden_layer_sizes=(7, 4), activation=activation),
+            "one output",
+        )
+        for activation in ("identity", "logistic", "tanh", "relu")
+    ],
+    (
+        "regressor no hidden layer",
+        ScratchMLPRegressor(hidden_layer_sizes=()),
+        "one output",
+    ),
+    ("regressor outputs", ScratchMLPRegressor(hidden_layer_sizes=(6,)), "outputs"),
+    ("poisson", ScratchMLPRegressor(loss="poisson", hidden_layer_sizes=(6,)), "counts"),
+    (
+        "regressor dropout",
+        ScratchMLPRegressor(hidden_layer_sizes=(8,), dropout=0.2),
+        "outputs",
+    ),
+]
+
+
+def fitted(estimator, kind, dtype):
+    """Fit a fresh clone of ``estimator`` in ``dtype`` (its parameters' dtype)."""
+    return (
+        clone(estimator)
+        .set_params(random_state=0)
+        .fit(_features().astype(dtype), _targets(kind))
+    )
+
+
+def run_onnx(model, X, options=None):
+    """Convert ``model`` for inputs like ``X``; return onnxruntime's outputs."""
+    onx = skl2onnx.to_onnx(model, X[:1], options=options)
+    session = onnxruntime.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    return session.run(None, {session.get_inputs()[0].name: X})
+
+
+def expected_outputs(model, X):
+    """What onnxruntime must give: labels and probabilities, or predictions."""
+    if hasattr(model, "predict_proba"):
+        return model.predict(X), model.predict_proba(X)
+    return (model.predict(X).reshape(X.shape[0], -1),)
+
+
+def assert_same_outputs(model, X, outputs, dtype):
+    """Labels equal; probabilities and predictions within ``TOLERANCES``."""
+    expected = expected_outputs(model, X)
+    if len(expected) == 2:
+        assert_array_equal(outputs[0], expected[0])
+        expected, outputs = expected[1:], outputs[1:]
+    (values,) = outputs
+    assert values.dtype == dtype
+    assert values.shape == expected[0].shape
+    assert_allclose(values, expected[0], **TOLERANCES[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "estimator, kind",
+    [config[1:] for config in CONFIGURATIONS],
+    ids=[config[0] for config in CONFIGURATIONS],
+)
+def test_every_configuration_runs_like_predict(estimator, kind, dtype):
+    # A float32 model runs in float32; a float64 one in double precision,
+    # where ZipMap (float only) cannot follow, so probabilities stay a tensor.
+    model = fitted(estimator, kind, dtype)
+    X = np.random.RandomState(2).normal(size=(200, N_FEATURES)).astype(dtype)
+    options = {id(model): {"zipmap": False}} if hasattr(model, "classes_") else None
+    outputs = run_onnx(model, X, options=options)
+    assert_same_outputs(model, X, outputs, dtype)
+
+
+def test_dropout_leaves_nothing_in_the_graph():
+    # Dropout and class weights only change training: the graph is the
+    # forward pass of coefs_ and intercepts_, as for any other model.
+    estimator = ScratchMLPClassifier(
+        hidden_layer_sizes=(8, 8), dropout=0.3, class_weight="balanced"
+    )
+    model = fitted(estimator, "multiclass", np.float32)
+    onx = skl2onnx.to_onnx(
+        model, _features()[:1].astype(np.float32), options={"zipmap": False}
+    )
+    operators = [node.op_type for node in onx.graph.node]
+    assert sorted(operators) == sorted(
+        3 * ["MatMul", "Add"] + 2 * ["Relu"] + ["Softmax", "ArgMax", "Gather"]
+    )
+
+
+@pytest.mark.parametrize("kind", ["multiclass", "strings", "binary", "multilabel"])
+def test_pipeline_with_zipmap(kind):
+    # skl2onnx's defaults: float input and ZipMap's list of {class: probability}.
+    X = _features().astype(np.float32)
+    pipeline = make_pipeline(
+        StandardScaler(), ScratchMLPClassifier(hidden_layer_sizes=(6,), random_state=0)
+    ).fit(X, _targets(kind))
+    labels, probabilities = run_onnx(pipeline, X)
+    assert_array_equal(labels, pipeline.predict(X))
+    classes = pipeline.classes_
+    assert [list(row) for row in probabilities] == [list(classes)] * len(X)
+    table = np.array([[row[label] for label in classes] for row in probabilities])
+    assert_allclose(table, pipeline.predict_proba(X), **TOLERANCES[np.float32])
+
+
+@pytest.mark.parametrize("kind", ["one output", "outputs", "counts"])
+def test_regressor_pipeline(kind):
+    X = _features().astype(np.float32)
+    loss = "poisson" if kind == "counts" else "squared_error"
+    pipeline = make_pipeline(
+        StandardScaler(),
+        ScratchMLPRegressor(loss=loss, hidden_layer_sizes=(6,), random_state=0),
+    ).fit(X, _targets(kind))
+    (predictions,) = run_onnx(pipeline, X)
+    expected = pipeline.predict(X).reshape(len(X), -1)
+    assert_allclose(predictions, expected, **TOLERANCES[np.float32])
+
+
+def test_zipmap_columns_and_nocl_options():
+    X = _features().astype(np.float32)
+    model = fitted(ScratchMLPClassifier(hidden_layer_sizes=(6,)), "strings", np.float32)
+    labels, *columns = run_onnx(model, X, options={id(model): {"zipmap": "columns"}})
+    assert_array_equal(labels, model.predict(X))
+    assert_allclose(
+        np.column_stack(columns), model.predict_proba(X), **TOLERANCES[np.float32]
+    )
+    # nocl: class indices instead of the labels.
+    indices, probabilities = run_onnx(
+        model, X, options={id(model): {"zipmap": False, "nocl": True}}
+    )
+    assert_array_equal(model.classes_[indices], model.predict(X))
+    assert_allclose(probabilities, model.predict_proba(X), **TOLERANCES[np.float32])
+
+
+def test_float64_model_exported_for_float32_input():
+    # skl2onnx's default input type is float: the graph then computes in
+    # float32 with the float64 weights rounded, within float32's tolerance.
+    model = fitted(ScratchMLPRegressor(hidden_layer_sizes=(6,)), "outputs", np.float64)
+    X = _features()
+    (predictions,) = run_onnx(model, X.astype(np.float32))
+    assert predictions.dtype == np.float32
+    assert_allclose(predictions, model.predict(X), rtol=1e-5, atol=1e-5)
+
+
+def test_integer_input_is_cast_to_float():
+    model = fitted(ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary", np.float64)
+    X = np.round(3 * _features()).astype(np.int64)
+    labels, probabilities = run_onnx(model, X, options={id(model): {"zipmap": False}})
+    assert probabilities.dtype == np.float32
+    assert_array_equal(labels, model.predict(X))
+    assert_allclose(probabilities, model.predict_proba(X), **TOLERANCES[np.float32])
