@@ -85,3 +85,16 @@ def test_plot_out_of_core_partial_fit(tmp_path):
     (fitted,) = numbers(r"(?m)^fit: +accuracy ([\d.]+)", out)
     assert float(streamed) >= fitted - 0.01
     assert float(peak_mb) < chunk_mb
+
+
+def test_plot_export_onnx(tmp_path):
+    pytest.importorskip("skl2onnx")
+    pytest.importorskip("onnxruntime")
+    out = run_example("plot_export_onnx.py", tmp_path)
+    pattern = r"{}: labels (\d+) of (\d+) equal, largest probability difference (\S+)"
+    for precision, tolerance in (("float32", 1e-5), ("float64", 1e-12)):
+        agree, total, difference = re.search(pattern.format(precision), out).groups()
+        assert int(agree) == int(total) == 10000
+        assert float(difference) < tolerance
+    (accuracy,) = numbers(r"test accuracy ([\d.]+)", out)
+    assert accuracy > 0.9

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
+from mlp_configurations import CONFIGURATIONS, N_FEATURES, features, fitted, targets
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -16,8 +16,6 @@ pytest.importorskip("skperceptron.onnx")
 
 pytestmark = pytest.mark.filterwarnings("ignore", category=ConvergenceWarning)
 
-N_SAMPLES, N_FEATURES = 80, 5
-
 # The largest differences allowed between onnxruntime and predict/predict_proba:
 # relative, with an absolute floor near the precision's resolution of 1 for
 # values close to 0 (such as a binary 1 - p where p is close to 1).
@@ -25,104 +23,6 @@ TOLERANCES = {
     np.float32: dict(rtol=1e-5, atol=1e-6),
     np.float64: dict(rtol=1e-12, atol=1e-14),
 }
-
-
-def _features():
-    return np.random.RandomState(0).normal(size=(N_SAMPLES, N_FEATURES))
-
-
-def _targets(kind):
-    """Return targets of one kind, learnable from ``_features()``."""
-    X = _features()
-    score = X[:, 0] + 0.5 * X[:, 1]
-    if kind == "binary":
-        return (score > 0).astype(int)
-    if kind == "multiclass":
-        return np.digitize(score, [-0.5, 0.5])
-    if kind == "strings":
-        return np.array(["cat", "dog", "emu"])[np.digitize(score, [-0.5, 0.5])]
-    if kind == "binary strings":
-        return np.where(score > 0, "yes", "no")
-    if kind == "float labels":
-        return np.digitize(score, [-0.5, 0.5]).astype(float)
-    if kind == "multilabel":
-        return (X[:, :3] > 0).astype(int)
-    if kind == "one output":
-        return score
-    if kind == "outputs":
-        return np.column_stack([score, X[:, 2] - X[:, 3], X[:, 4]])
-    if kind == "counts":
-        return np.random.RandomState(1).poisson(np.exp(0.5 * score))
-    raise ValueError(kind)
-
-
-#: Every configuration: an id, the estimator and the kind of its targets.
-CONFIGURATIONS = [
-    *[
-        (
-            f"classifier {activation}",
-            ScratchMLPClassifier(
-                hidden_layer_sizes=(7, 4), activation=activation, max_iter=40
-            ),
-            "multiclass",
-        )
-        for activation in ("identity", "logistic", "tanh", "relu")
-    ],
-    (
-        "classifier no hidden layer",
-        ScratchMLPClassifier(hidden_layer_sizes=()),
-        "multiclass",
-    ),
-    ("binary", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary"),
-    ("binary strings", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary strings"),
-    ("multiclass strings", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "strings"),
-    ("float labels", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "float labels"),
-    ("multilabel", ScratchMLPClassifier(hidden_layer_sizes=(6,)), "multilabel"),
-    (
-        "classifier dropout",
-        ScratchMLPClassifier(hidden_layer_sizes=(8, 8), dropout=0.3),
-        "multiclass",
-    ),
-    (
-        "class_weight balanced",
-        ScratchMLPClassifier(hidden_layer_sizes=(6,), class_weight="balanced"),
-        "multiclass",
-    ),
-    (
-        "binary class_weight",
-        ScratchMLPClassifier(hidden_layer_sizes=(6,), class_weight={0: 1, 1: 3}),
-        "binary",
-    ),
-    *[
-        (
-            f"regressor {activation}",
-            ScratchMLPRegressor(hidden_layer_sizes=(7, 4), activation=activation),
-            "one output",
-        )
-        for activation in ("identity", "logistic", "tanh", "relu")
-    ],
-    (
-        "regressor no hidden layer",
-        ScratchMLPRegressor(hidden_layer_sizes=()),
-        "one output",
-    ),
-    ("regressor outputs", ScratchMLPRegressor(hidden_layer_sizes=(6,)), "outputs"),
-    ("poisson", ScratchMLPRegressor(loss="poisson", hidden_layer_sizes=(6,)), "counts"),
-    (
-        "regressor dropout",
-        ScratchMLPRegressor(hidden_layer_sizes=(8,), dropout=0.2),
-        "outputs",
-    ),
-]
-
-
-def fitted(estimator, kind, dtype):
-    """Fit a fresh clone of ``estimator`` in ``dtype`` (its parameters' dtype)."""
-    return (
-        clone(estimator)
-        .set_params(random_state=0)
-        .fit(_features().astype(dtype), _targets(kind))
-    )
 
 
 def run_onnx(model, X, options=None):
@@ -177,7 +77,7 @@ def test_dropout_leaves_nothing_in_the_graph():
     )
     model = fitted(estimator, "multiclass", np.float32)
     onx = skl2onnx.to_onnx(
-        model, _features()[:1].astype(np.float32), options={"zipmap": False}
+        model, features()[:1].astype(np.float32), options={"zipmap": False}
     )
     operators = [node.op_type for node in onx.graph.node]
     assert sorted(operators) == sorted(
@@ -188,10 +88,10 @@ def test_dropout_leaves_nothing_in_the_graph():
 @pytest.mark.parametrize("kind", ["multiclass", "strings", "binary", "multilabel"])
 def test_pipeline_with_zipmap(kind):
     # skl2onnx's defaults: float input and ZipMap's list of {class: probability}.
-    X = _features().astype(np.float32)
+    X = features().astype(np.float32)
     pipeline = make_pipeline(
         StandardScaler(), ScratchMLPClassifier(hidden_layer_sizes=(6,), random_state=0)
-    ).fit(X, _targets(kind))
+    ).fit(X, targets(kind))
     labels, probabilities = run_onnx(pipeline, X)
     assert_array_equal(labels, pipeline.predict(X))
     classes = pipeline.classes_
@@ -202,19 +102,19 @@ def test_pipeline_with_zipmap(kind):
 
 @pytest.mark.parametrize("kind", ["one output", "outputs", "counts"])
 def test_regressor_pipeline(kind):
-    X = _features().astype(np.float32)
+    X = features().astype(np.float32)
     loss = "poisson" if kind == "counts" else "squared_error"
     pipeline = make_pipeline(
         StandardScaler(),
         ScratchMLPRegressor(loss=loss, hidden_layer_sizes=(6,), random_state=0),
-    ).fit(X, _targets(kind))
+    ).fit(X, targets(kind))
     (predictions,) = run_onnx(pipeline, X)
     expected = pipeline.predict(X).reshape(len(X), -1)
     assert_allclose(predictions, expected, **TOLERANCES[np.float32])
 
 
 def test_zipmap_columns_and_nocl_options():
-    X = _features().astype(np.float32)
+    X = features().astype(np.float32)
     model = fitted(ScratchMLPClassifier(hidden_layer_sizes=(6,)), "strings", np.float32)
     labels, *columns = run_onnx(model, X, options={id(model): {"zipmap": "columns"}})
     assert_array_equal(labels, model.predict(X))
@@ -233,7 +133,7 @@ def test_float64_model_exported_for_float32_input():
     # skl2onnx's default input type is float: the graph then computes in
     # float32 with the float64 weights rounded, within float32's tolerance.
     model = fitted(ScratchMLPRegressor(hidden_layer_sizes=(6,)), "outputs", np.float64)
-    X = _features()
+    X = features()
     (predictions,) = run_onnx(model, X.astype(np.float32))
     assert predictions.dtype == np.float32
     assert_allclose(predictions, model.predict(X), rtol=1e-5, atol=1e-5)
@@ -241,7 +141,7 @@ def test_float64_model_exported_for_float32_input():
 
 def test_integer_input_is_cast_to_float():
     model = fitted(ScratchMLPClassifier(hidden_layer_sizes=(6,)), "binary", np.float64)
-    X = np.round(3 * _features()).astype(np.int64)
+    X = np.round(3 * features()).astype(np.int64)
     labels, probabilities = run_onnx(model, X, options={id(model): {"zipmap": False}})
     assert probabilities.dtype == np.float32
     assert_array_equal(labels, model.predict(X))
