@@ -106,6 +106,7 @@ def _label_classes(scope, model):
 
 
 def _multilabel(model):
+    """Whether ``model`` predicts a 0/1 indicator matrix (one column per label)."""
     return model._label_binarizer.y_type_.startswith("multilabel")
 
 
