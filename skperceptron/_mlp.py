@@ -6,6 +6,7 @@ and the convergence logic of the training loop. Every formula that trains the
 network lives in :mod:`skperceptron._network` and :mod:`skperceptron._optimizers`.
 """
 
+import sys
 import time
 import warnings
 from numbers import Integral, Real
@@ -13,6 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
+from sklearn import __version__ as sklearn_version
 from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
@@ -21,7 +23,7 @@ from sklearn.base import (
     _fit_context,
     is_classifier,
 )
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -43,14 +45,34 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._losses import OUTPUT_ACTIVATIONS, _clipped
 from ._network import Network, Workspace, forward_pass
 from ._optimizers import SGD, Adam
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
+# The estimator parameters each stochastic optimizer is built from.
+_OPTIMIZER_PARAMETERS = {
+    "sgd": (
+        "learning_rate_init",
+        "learning_rate",
+        "momentum",
+        "nesterovs_momentum",
+        "power_t",
+    ),
+    "adam": ("learning_rate_init", "beta_1", "beta_2", "epsilon"),
+}
+
 _NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may"
     " contain large values and need to be preprocessed."
+)
+
+_LBFGS_OVERFLOW_MESSAGE = (
+    "lbfgs stopped after %d iteration(s): the training objective overflowed at "
+    "every step its line search tried, although the parameters are finite. "
+    "The input data, the targets or alpha may be too large and need to be "
+    "preprocessed or reduced."
 )
 
 # The most memory one chunk of prediction takes, whatever working_memory allows.
@@ -63,6 +85,14 @@ class _Diverged(Exception):
 
 class _BaseScratchMLP(BaseEstimator):
     """Shared machinery of the scratch MLP estimators; use the subclasses."""
+
+    # The HTML repr links each estimator to its API page, which sphinx's
+    # autosummary writes to docs/generated/ as <module>.<name>.html.
+    _doc_link_module = "skperceptron"
+    _doc_link_template = (
+        "https://skperceptron.readthedocs.io/en/stable/generated/"
+        "{estimator_module}.{estimator_name}.html"
+    )
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -106,11 +136,13 @@ class _BaseScratchMLP(BaseEstimator):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        # Integers first: comparing None or a string with 0 would raise TypeError.
-        if not all(isinstance(size, Integral) for size in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must hold integers, got %s." % (sizes,)
-            )
+        # Integers first: comparing None or a string with 0 would raise
+        # TypeError. A bool is an Integral, but True is no layer size; like
+        # scikit-learn, a size of the wrong type is a TypeError.
+        if not all(
+            isinstance(size, Integral) and not isinstance(size, bool) for size in sizes
+        ):
+            raise TypeError("hidden_layer_sizes must hold integers, got %s." % (sizes,))
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
         return [int(size) for size in sizes]
@@ -156,14 +188,36 @@ class _BaseScratchMLP(BaseEstimator):
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.best_loss_ = np.inf
-                self.validation_scores_ = None
-                self.best_validation_score_ = None
+            self._reset_stopping_state()
+
+    def _reset_stopping_state(self):
+        """Track what the current ``early_stopping`` stops on, from scratch."""
+        if self.early_stopping:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self.best_loss_ = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _continue_stochastic_state(self):
+        """Make a warm-started stochastic fit follow the current parameters.
+
+        A model fitted by lbfgs has no loss curve, and one fitted with the
+        other ``early_stopping`` tracks the other quantity: both start their
+        tracking afresh, where scikit-learn's MLP fails with an AttributeError
+        or a TypeError.
+        """
+        if not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+        tracking_validation = getattr(self, "validation_scores_", None) is not None
+        if not hasattr(self, "best_loss_") or tracking_validation != bool(
+            self.early_stopping
+        ):
+            self._no_improvement_count = 0
+            self._reset_stopping_state()
 
     def _attach(self, network):
         """Make ``coefs_`` and ``intercepts_`` views of ``network``'s parameters."""
@@ -172,11 +226,15 @@ class _BaseScratchMLP(BaseEstimator):
         self.intercepts_ = list(network.intercepts)
 
     def _synced_network(self, layer_units):
-        """Return the training network, holding whatever ``coefs_`` now say.
+        """Return the training network: the fitted model under the current parameters.
 
-        ``coefs_`` and ``intercepts_`` are the model: a user may have assigned
-        new arrays, or the estimator may come from a pickle, which holds no
-        network. Either way the network is rebuilt from them.
+        ``coefs_`` and ``intercepts_`` are the model, and the estimator's
+        parameters say how to train it: the cached network is reused only if
+        it holds exactly those arrays with the current ``activation`` and
+        loss. Otherwise (new arrays assigned by a user, an estimator from a
+        pickle, which holds no network, or ``set_params`` since the last
+        call) the network is rebuilt from them, so training never follows
+        stale settings.
         """
         fitted_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
         if fitted_units != layer_units:
@@ -186,10 +244,24 @@ class _BaseScratchMLP(BaseEstimator):
                 f"hidden_layer_sizes give {layer_units}. Set warm_start=False or "
                 "call fit to train a new network."
             )
+        loss = self._loss_name()
+        if OUTPUT_ACTIVATIONS[loss] != self.out_activation_:
+            # The output activation is part of the fitted model: predictions
+            # go through it. scikit-learn keeps it and trains the old output
+            # against the new loss, a model matching neither.
+            raise ValueError(
+                f"loss={self.loss!r} needs the output activation "
+                f"{OUTPUT_ACTIVATIONS[loss]!r}, but the fitted network has "
+                f"{self.out_activation_!r}: warm_start and partial_fit cannot "
+                "change the loss of a fitted network. Set the loss it was fitted "
+                "with, or set warm_start=False (or call fit) to train a new one."
+            )
         network = getattr(self, "_network", None)
         arrays = self.coefs_ + self.intercepts_
         if (
             network is None
+            or network.activation != self.activation
+            or network.loss != loss
             or len(arrays) != 2 * len(network.coefs)
             or any(
                 given is not view
@@ -197,7 +269,7 @@ class _BaseScratchMLP(BaseEstimator):
             )
         ):
             dtype = np.result_type(self.coefs_[0].dtype, np.float32)
-            network = Network(layer_units, self.activation, self._loss_name(), dtype)
+            network = Network(layer_units, self.activation, loss, dtype)
             network.load(self.coefs_, self.intercepts_)
             self._attach(network)
         return network
@@ -235,7 +307,7 @@ class _BaseScratchMLP(BaseEstimator):
                     # partial_fit's optimizer took the diverging steps.
                     self.__dict__.pop("_optimizer", None)
             if diverged:
-                raise ValueError(_NON_FINITE_MESSAGE) from None
+                raise ValueError(str(error) or _NON_FINITE_MESSAGE) from None
             raise
 
     def _fit_or_raise(self, X, y, sample_weight, incremental):
@@ -262,9 +334,18 @@ class _BaseScratchMLP(BaseEstimator):
         Y = np.asarray(Y, dtype=network.dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
+            if not first_pass:
+                self._continue_stochastic_state()
+            settings = self._optimizer_settings()
+            if getattr(self, "_optimizer_settings_used", None) != settings:
+                # partial_fit after set_params of a solver setting: a new
+                # optimizer with the current settings (scikit-learn keeps
+                # the first call's optimizer and ignores the change).
+                self.__dict__.pop("_optimizer", None)
             self._fit_stochastic(
                 network, X, Y, sample_weight, dropout, random_state, incremental
             )
+            self._optimizer_settings_used = settings
         else:
             self._fit_lbfgs(network, X, Y, sample_weight)
         return self
@@ -272,6 +353,11 @@ class _BaseScratchMLP(BaseEstimator):
     def _weigh_classes(self, Y, sample_weight):
         """Fold class weights into the sample weights (classifier only)."""
         return sample_weight
+
+    def _optimizer_settings(self):
+        """Return the parameters the stochastic optimizer is built from."""
+        names = _OPTIMIZER_PARAMETERS[self.solver]
+        return (self.solver, *(getattr(self, name) for name in names))
 
     def _make_optimizer(self, network):
         if self.solver == "sgd":
@@ -294,34 +380,43 @@ class _BaseScratchMLP(BaseEstimator):
         )
 
     def _validation_split(self, X, Y, sample_weight, random_state):
-        """Split off the early-stopping validation set, stratified for classifiers."""
+        """Split off the early-stopping validation set, stratified when possible.
+
+        A single-label classifier's split is stratified by class when every
+        class has 2 samples and each side of the split can hold one of each;
+        otherwise (and for regressors and multilabel targets) it is
+        scikit-learn's plain random split.
+        """
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
         if n_validation < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
                 "or the size of your dataset."
             )
-        stratify = Y if self._stratify_validation() else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        try:
+        split = None
+        if self._stratify_validation():
+            # train_test_split checks the class counts before drawing from
+            # random_state, so a split it refuses leaves the draws of the
+            # plain split below exactly scikit-learn's.
+            try:
+                split = train_test_split(
+                    *arrays,
+                    random_state=random_state,
+                    test_size=self.validation_fraction,
+                    stratify=Y,
+                )
+            except ValueError as error:
+                _warn(
+                    "early_stopping cannot stratify the validation set by class "
+                    f"({error}); it is drawn at random instead, as scikit-learn's "
+                    "MLP does for multiclass targets.",
+                    UserWarning,
+                )
+        if split is None:
             split = train_test_split(
-                *arrays,
-                random_state=random_state,
-                test_size=self.validation_fraction,
-                stratify=stratify,
+                *arrays, random_state=random_state, test_size=self.validation_fraction
             )
-        except ValueError as error:
-            # The split sees encoded targets: name the user's classes instead.
-            labels, counts = np.unique(self._decode(Y), return_counts=True)
-            raise ValueError(
-                "early_stopping holds out a validation set stratified by class: "
-                "it needs at least 2 samples of every class, and "
-                "validation_fraction * n_samples must be at least the number of "
-                f"classes ({len(labels)}); got n_samples={X.shape[0]}, "
-                f"validation_fraction={self.validation_fraction} and classes "
-                f"with fewer than 2 samples: {labels[counts < 2].tolist()}. "
-                "Add samples or increase validation_fraction."
-            ) from error
         X_train, X_val, Y_train, Y_val = split[:4]
         sw_train, sw_val = split[4:] if sample_weight is not None else (None, None)
         return X_train, Y_train, sw_train, X_val, self._decode(Y_val), sw_val
@@ -351,10 +446,10 @@ class _BaseScratchMLP(BaseEstimator):
             batch_size = min(200, n_samples)
         else:
             if self.batch_size > n_samples:
-                warnings.warn(
+                _warn(
                     "Got `batch_size` less than 1 or larger than "
                     "sample size. It is going to be clipped",
-                    stacklevel=3,
+                    UserWarning,
                 )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
@@ -457,15 +552,14 @@ class _BaseScratchMLP(BaseEstimator):
                     break
 
                 if self.n_iter_ == self.max_iter:
-                    warnings.warn(
+                    _warn(
                         "Stochastic Optimizer: Maximum iterations (%d) "
                         "reached and the optimization hasn't converged yet."
                         % self.max_iter,
                         ConvergenceWarning,
-                        stacklevel=3,
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
+            _warn("Training interrupted by user.", UserWarning)
 
         if self.early_stopping:
             network.params[...] = best_params
@@ -482,13 +576,12 @@ class _BaseScratchMLP(BaseEstimator):
         self.validation_scores_.append(score)
         if not np.isfinite(score):
             if np.isfinite(self.validation_scores_[:-1]).all():
-                warnings.warn(
+                _warn(
                     f"The early-stopping validation score is {score}: the "
                     "network's predictions on the validation set are not finite "
                     "or too large to score. The input data may contain large "
                     "values and need to be preprocessed.",
                     UserWarning,
-                    stacklevel=4,
                 )
             # Unlike scikit-learn's MLP, which resets the count on NaN and
             # trains to max_iter, a non-finite score is no improvement.
@@ -520,7 +613,18 @@ class _BaseScratchMLP(BaseEstimator):
             loss = network.loss_gradient(X, Y, sample_weight, self.alpha, workspace)
             if np.isfinite(loss):
                 last_finite[...] = params
+                objective.started = True
+            elif not objective.started:
+                # L-BFGS cannot start from a point without a finite objective;
+                # scikit-learn returns the starting weights untrained.
+                raise ValueError(
+                    f"The training objective is {loss} at the starting weights, "
+                    "so lbfgs cannot minimise it: the targets, the sample weights "
+                    f"or alpha={self.alpha} are too large. Scale them down."
+                )
             return loss, workspace.grad.astype(np.float64)
+
+        objective.started = False
 
         def report(intermediate_result):
             if self.verbose:
@@ -543,9 +647,15 @@ class _BaseScratchMLP(BaseEstimator):
                 "gtol": self.tol,
             },
         )
-        if not (np.isfinite(result.fun) and np.isfinite(result.x).all()):
+        if not np.isfinite(result.x).all():
             network.params[...] = last_finite
             raise _Diverged
+        if not np.isfinite(result.fun):
+            # Every step of the last line search overflowed (result.fun is
+            # the last value tried). scikit-learn returns the weights it
+            # stopped at, typically the starting ones, with loss_ = nan.
+            network.params[...] = last_finite
+            raise _Diverged(_LBFGS_OVERFLOW_MESSAGE % min(result.nit, self.max_iter))
         self.n_iter_ = _lbfgs_iterations(result, self.max_iter)
         self.loss_ = float(result.fun)
         network.params[...] = result.x
@@ -679,15 +789,56 @@ class _BaseScratchMLP(BaseEstimator):
 
     # ------------------------------------------------------------ persistence
     def __getstate__(self):
-        """Return the state to pickle: the model, without training buffers."""
-        state = super().__getstate__()
-        state.pop("_network", None)
+        """Return the state to pickle: the model, without training buffers.
+
+        The state is a new dict (pickling or copying never changes the
+        estimator) and records the scikit-learn version, as scikit-learn's
+        own estimators do.
+        """
+        state = {
+            key: value
+            for key, value in super().__getstate__().items()
+            if key != "_network"
+        }
+        state["_sklearn_version"] = sklearn_version
         return state
+
+    def __setstate__(self, state):
+        """Restore a pickled estimator, warning if another scikit-learn made it."""
+        state = dict(state)
+        pickle_version = state.pop("_sklearn_version", "pre-0.18")
+        if pickle_version != sklearn_version:
+            warnings.warn(
+                InconsistentVersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_sklearn_version=sklearn_version,
+                    original_sklearn_version=pickle_version,
+                ),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _warn(message, category):
+    """Warn, attributing the warning to the first caller outside skperceptron.
+
+    That is the user's line (or the scikit-learn tool that called ``fit``),
+    so ``warnings.filterwarnings(..., module=...)`` and the printed location
+    name the user's code. scikit-learn's ``_fit_context`` wrapper, between
+    the user and ``fit``, is skipped as well.
+    """
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and (
+        frame.f_globals.get("__name__", "").startswith("skperceptron.")
+        or frame.f_globals.get("__name__") == "sklearn.base"
+    ):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, category, stacklevel=stacklevel)
 
 
 def _sums_to_finite(array):
@@ -734,7 +885,7 @@ def _lbfgs_iterations(result, max_iter):
             "\nYou might also want to scale the data as shown in:\n"
             "    https://scikit-learn.org/stable/modules/preprocessing.html"
         )
-        warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        _warn(message, ConvergenceWarning)
     return n_iter
 
 
@@ -1196,7 +1347,11 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             model, where classes are ordered as they are in ``self.classes_``.
         """
         check_is_fitted(self)
-        y_pred = self._forward_pass_fast(X)
+        # Saturated outputs (exactly 0 or 1) are clipped to [eps, 1 - eps],
+        # the probabilities the loss sees, so that every probability is
+        # strictly inside (0, 1) and its log is finite. predict thresholds
+        # the unclipped outputs.
+        y_pred = _clipped(self._forward_pass_fast(X))
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
         if y_pred.ndim == 1:
