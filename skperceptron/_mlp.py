@@ -592,10 +592,22 @@ class _BaseScratchMLP(BaseEstimator):
         """
         check_is_fitted(self)
         X, y = self._check_X_y(X, y, reset=False)
+        # The network would broadcast a wrongly shaped target into a loss;
+        # reject it as scoring does.
+        n_columns = 1 if y.ndim == 1 else y.shape[1]
+        if n_columns != self._n_target_columns():
+            raise ValueError(
+                f"y has {n_columns} column(s) (shape {y.shape}), but the estimator "
+                f"was fitted on targets with {self._n_target_columns()}."
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         Y = self._encode(y)
         return X, Y, self._weigh_classes(Y, sample_weight)
+
+    def _n_target_columns(self):
+        """Return the number of columns of the targets the estimator was fitted on."""
+        return self.n_outputs_
 
     def _encode(self, y):
         """Encode validated targets as the 2-D array the network is trained on."""
@@ -1080,6 +1092,12 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
 
     def _stratify_validation(self):
         return not self._label_binarizer.y_type_.startswith("multilabel")
+
+    def _n_target_columns(self):
+        # Only multilabel targets have a column per class.
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return len(self.classes_)
+        return 1
 
     def _decode(self, Y):
         return self._label_binarizer.inverse_transform(Y)
