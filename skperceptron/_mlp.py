@@ -869,7 +869,10 @@ _SHARED_PARAMETERS_DOC = """
 
     max_fun : int, default=15000
         Maximum number of loss function calls; lbfgs only.
+"""
 
+# Last in both signatures, after the classifier's class_weight.
+_DROPOUT_DOC = """
     dropout : float or array-like of float, default=0.0
         Inverted-dropout rate of the hidden layers' activations during
         training, one rate for all hidden layers or one per hidden layer, each
@@ -949,7 +952,9 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         minibatch whose total weight is 0 takes no step. 'balanced' counts
         classes with the sample weights, and makes partial_fit unavailable
         (one batch does not tell the class distribution).
-
+"""
+        + _DROPOUT_DOC
+        + """
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -1307,6 +1312,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
         summed over outputs for multi-output targets.
 """
         + _SHARED_PARAMETERS_DOC
+        + _DROPOUT_DOC
         + """
     Attributes
     ----------"""
