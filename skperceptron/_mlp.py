@@ -219,14 +219,16 @@ class _BaseScratchMLP(BaseEstimator):
         }
         fitted = "coefs_" in snapshot
         continues = fitted and (self.warm_start or incremental)
-        # warm_start and partial_fit train the fitted arrays in place, and
-        # partial_fit also the optimizer; both draw from the dropout stream.
+        # warm_start and partial_fit train the fitted arrays in place and
+        # continue the dropout stream; partial_fit also steps the optimizer it
+        # keeps (fit makes a new one).
         previous = (
             [array.copy() for array in self.coefs_ + self.intercepts_]
             if continues
             else []
         )
-        for key in ("_optimizer", "_dropout_rng") if incremental else ("_dropout_rng",):
+        stepped = ["_dropout_rng", "_optimizer"] if incremental else ["_dropout_rng"]
+        for key in stepped:
             if continues and key in snapshot:
                 snapshot[key] = copy.deepcopy(snapshot[key])
         try:
