@@ -219,18 +219,25 @@ class _BaseScratchMLP(BaseEstimator):
         }
         fitted = "coefs_" in snapshot
         continues = fitted and (self.warm_start or incremental)
-        # warm_start and partial_fit train the fitted arrays in place and
-        # continue the dropout stream; partial_fit also steps the optimizer it
-        # keeps (fit makes a new one).
+        # warm_start trains the fitted arrays in place for many epochs
+        # (partial_fit's one epoch restores them itself, in _fit_stochastic);
+        # both continue the dropout stream, and partial_fit steps the
+        # optimizer it keeps, whose state (without scratch vectors) is saved.
         previous = (
             [array.copy() for array in self.coefs_ + self.intercepts_]
-            if continues
+            if continues and not incremental
             else []
         )
-        stepped = ["_dropout_rng", "_optimizer"] if incremental else ["_dropout_rng"]
-        for key in stepped:
-            if continues and key in snapshot:
-                snapshot[key] = copy.deepcopy(snapshot[key])
+        if continues and snapshot.get("_dropout_rng") is not None:
+            snapshot["_dropout_rng"] = copy.deepcopy(snapshot["_dropout_rng"])
+        optimizer_state = (
+            {
+                key: value.copy() if isinstance(value, np.ndarray) else value
+                for key, value in self._optimizer.__getstate__().items()
+            }
+            if continues and incremental and "_optimizer" in snapshot
+            else None
+        )
         try:
             return self._fit_or_raise(X, y, sample_weight, incremental)
         except BaseException as error:
@@ -243,6 +250,8 @@ class _BaseScratchMLP(BaseEstimator):
                 if previous:
                     for array, value in zip(self.coefs_ + self.intercepts_, previous):
                         array[...] = value
+                if optimizer_state is not None:
+                    self._optimizer.__dict__.update(optimizer_state)
             if diverged:
                 raise ValueError(_NON_FINITE_MESSAGE) from None
             raise
@@ -390,7 +399,7 @@ class _BaseScratchMLP(BaseEstimator):
             self._dropout_rng = np.random.default_rng(
                 random_state.randint(np.iinfo(np.int32).max)
             )
-        best_params = network.params.copy()
+        best_params = network.params.copy() if self.early_stopping else None
         last_finite = network.params.copy()
 
         try:
@@ -486,6 +495,10 @@ class _BaseScratchMLP(BaseEstimator):
                     )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=3)
+        except BaseException:
+            # The epoch's start: for partial_fit, the parameters before the call.
+            network.params[...] = last_finite
+            raise
 
         if self.early_stopping:
             network.params[...] = best_params
