@@ -16,7 +16,10 @@ loss                   output      per-sample loss
 =====================  ==========  ========================================
 
 Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` of their dtype) inside
-the logarithms, as scikit-learn does.
+the logarithms, as scikit-learn does. A Poisson mean that underflowed to 0 is
+read as the dtype's smallest normal number inside its logarithm, so that the
+deviance is finite wherever the network is: a zero count contributes ``p_k``,
+nothing undefined.
 """
 
 import numpy as np
@@ -79,7 +82,12 @@ def poisson_deviance(y, out, sample_weight=None):
     -------
     loss : float
     """
-    per_sample = (xlogy(y, y / out) - y + out).sum(axis=1)
+    # ``exp`` underflows to 0 for finite pre-activations (below about -87 in
+    # float32): ``y / out`` would then be 0 / 0 or y / 0. The logarithm of the
+    # mean is taken of ``max(out, tiny)`` instead, and ``xlogy(y, y)`` is 0 for
+    # a zero count, which so contributes ``out`` alone.
+    log_out = np.log(np.maximum(out, np.finfo(out.dtype).tiny))
+    per_sample = (xlogy(y, y) - y * log_out - y + out).sum(axis=1)
     return _weighted_mean(per_sample, sample_weight)
 
 

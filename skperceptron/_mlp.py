@@ -6,6 +6,7 @@ and the convergence logic of the training loop. Every formula that trains the
 network lives in :mod:`skperceptron._network` and :mod:`skperceptron._optimizers`.
 """
 
+import copy
 import sys
 import time
 import warnings
@@ -40,7 +41,9 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import (
     _check_sample_weight,
     assert_all_finite,
+    check_array,
     check_is_fitted,
+    check_non_negative,
     column_or_1d,
     validate_data,
 )
@@ -185,6 +188,7 @@ class _BaseScratchMLP(BaseEstimator):
         self.out_activation_ = network.out_activation
         self._attach(network)
         self.__dict__.pop("_optimizer", None)
+        self.__dict__.pop("_dropout_rng", None)
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []
             self._no_improvement_count = 0
@@ -277,19 +281,34 @@ class _BaseScratchMLP(BaseEstimator):
     # --------------------------------------------------------------- training
     def _fit(self, X, y, sample_weight=None, incremental=False):
         # A call that fails (bad input, a split that cannot be made, a solver
-        # that diverges) leaves a fitted estimator exactly as it was: the last
-        # finite parameters of a diverged run are typically so large that
-        # predictions overflow. A first fit that diverges keeps them.
+        # that diverges, an error in any batch) leaves a fitted estimator
+        # exactly as it was, partial_fit included: the last finite parameters
+        # of a diverged run are typically so large that predictions overflow.
+        # A first fit that diverges keeps them.
         snapshot = {
             key: value.copy() if isinstance(value, list) else value
             for key, value in self.__dict__.items()
         }
         fitted = "coefs_" in snapshot
-        # warm_start trains the fitted arrays in place, for many epochs.
+        continues = fitted and (self.warm_start or incremental)
+        # warm_start trains the fitted arrays in place for many epochs
+        # (partial_fit's one epoch restores them itself, in _fit_stochastic);
+        # both continue the dropout stream, and partial_fit steps the
+        # optimizer it keeps, whose state (without scratch vectors) is saved.
         previous = (
             [array.copy() for array in self.coefs_ + self.intercepts_]
-            if fitted and self.warm_start and not incremental
+            if continues and not incremental
             else []
+        )
+        if continues and snapshot.get("_dropout_rng") is not None:
+            snapshot["_dropout_rng"] = copy.deepcopy(snapshot["_dropout_rng"])
+        optimizer_state = (
+            {
+                key: value.copy() if isinstance(value, np.ndarray) else value
+                for key, value in self._optimizer.__getstate__().items()
+            }
+            if continues and incremental and "_optimizer" in snapshot
+            else None
         )
         try:
             return self._fit_or_raise(X, y, sample_weight, incremental)
@@ -303,9 +322,8 @@ class _BaseScratchMLP(BaseEstimator):
                 if previous:
                     for array, value in zip(self.coefs_ + self.intercepts_, previous):
                         array[...] = value
-                if diverged and incremental:
-                    # partial_fit's optimizer took the diverging steps.
-                    self.__dict__.pop("_optimizer", None)
+                if optimizer_state is not None:
+                    self._optimizer.__dict__.update(optimizer_state)
             if diverged:
                 raise ValueError(str(error) or _NON_FINITE_MESSAGE) from None
             raise
@@ -320,6 +338,11 @@ class _BaseScratchMLP(BaseEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         sample_weight = self._weigh_classes(Y, sample_weight)
+        if sample_weight is not None and not sample_weight.sum():
+            raise ValueError(
+                "The total weight of the samples (sample_weight times "
+                "class_weight) is zero: there is nothing to fit."
+            )
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
@@ -463,12 +486,15 @@ class _BaseScratchMLP(BaseEstimator):
             if sample_weight is None
             else np.empty(batch_size, dtype=sample_weight.dtype)
         )
-        dropout_rng = (
-            np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-            if any(dropout)
-            else None
-        )
-        best_params = network.params.copy()
+        if not any(dropout):
+            self._dropout_rng = None
+        elif getattr(self, "_dropout_rng", None) is None:
+            # Seeded once per model, then kept (and pickled), so that a stream
+            # of partial_fit or warm-start calls continues one mask sequence.
+            self._dropout_rng = np.random.default_rng(
+                random_state.randint(np.iinfo(np.int32).max)
+            )
+        best_params = network.params.copy() if self.early_stopping else None
         last_finite = network.params.copy()
 
         try:
@@ -503,7 +529,10 @@ class _BaseScratchMLP(BaseEstimator):
                             sw_batch = np.take(
                                 sample_weight, idx, out=sw_buffer[:size], mode="clip"
                             )
-                    masks = _dropout_masks(dropout_rng, dropout, workspace, size)
+                    if sw_batch is not None and not sw_batch.sum():
+                        # The batch's objective is 0 / 0: it takes no step.
+                        continue
+                    masks = _dropout_masks(self._dropout_rng, dropout, workspace, size)
                     batch_loss = network.loss_gradient(
                         X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
                     )
@@ -560,6 +589,10 @@ class _BaseScratchMLP(BaseEstimator):
                     )
         except KeyboardInterrupt:
             _warn("Training interrupted by user.", UserWarning)
+        except BaseException:
+            # The epoch's start: for partial_fit, the parameters before the call.
+            network.params[...] = last_finite
+            raise
 
         if self.early_stopping:
             network.params[...] = best_params
@@ -702,10 +735,22 @@ class _BaseScratchMLP(BaseEstimator):
         """
         check_is_fitted(self)
         X, y = self._check_X_y(X, y, reset=False)
+        # The network would broadcast a wrongly shaped target into a loss;
+        # reject it as scoring does.
+        n_columns = 1 if y.ndim == 1 else y.shape[1]
+        if n_columns != self._n_target_columns():
+            raise ValueError(
+                f"y has {n_columns} column(s) (shape {y.shape}), but the estimator "
+                f"was fitted on targets with {self._n_target_columns()}."
+            )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         Y = self._encode(y)
         return X, Y, self._weigh_classes(Y, sample_weight)
+
+    def _n_target_columns(self):
+        """Return the number of columns of the targets the estimator was fitted on."""
+        return self.n_outputs_
 
     def _encode(self, y):
         """Encode validated targets as the 2-D array the network is trained on."""
@@ -851,6 +896,27 @@ def _sums_to_finite(array):
         return bool(np.isfinite(array.sum()))
 
 
+def _check_class_weight_values(class_weight, name):
+    """Check a dict of class weights as scikit-learn checks sample weights.
+
+    The weights must be numbers, finite and non-negative: a negative weight
+    makes the objective unbounded below.
+    """
+    if isinstance(class_weight, dict):
+        if not all(isinstance(w, Real) for w in class_weight.values()):
+            raise ValueError(
+                f"{name} must map classes to numbers, got {class_weight!r}."
+            )
+        weights = check_array(
+            list(class_weight.values()),
+            ensure_2d=False,
+            ensure_min_samples=0,
+            dtype=np.float64,
+            input_name=name,
+        )
+        check_non_negative(weights, name)
+
+
 def _dropout_masks(rng, rates, workspace, n_samples):
     """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer."""
     if rng is None:
@@ -969,7 +1035,10 @@ _SHARED_PARAMETERS_DOC = """
 
     max_fun : int, default=15000
         Maximum number of loss function calls; lbfgs only.
+"""
 
+# Last in both signatures, after the classifier's class_weight.
+_DROPOUT_DOC = """
     dropout : float or array-like of float, default=0.0
         Inverted-dropout rate of the hidden layers' activations during
         training, one rate for all hidden layers or one per hidden layer, each
@@ -1044,10 +1113,14 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
     class_weight : dict, list of dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into the sample weights; 'balanced'
         uses ``n_samples / (n_classes * np.bincount(y))``. For multilabel
-        targets, 'balanced' or one dict ``{0: w0, 1: w1}`` per label.
-        'balanced' counts classes with the sample weights, and makes
-        partial_fit unavailable (one batch does not tell the class distribution).
-
+        targets, 'balanced' or a list of one dict ``{0: w0, 1: w1}`` (or
+        'balanced') per label. Weights are finite and non-negative; a
+        minibatch whose total weight is 0 takes no step. 'balanced' counts
+        classes with the sample weights, and makes partial_fit unavailable
+        (one batch does not tell the class distribution).
+"""
+        + _DROPOUT_DOC
+        + """
     Attributes
     ----------
     classes_ : ndarray or list of ndarray of shape (n_classes,)
@@ -1174,12 +1247,18 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 if self.class_weight == "balanced"
                 else self.class_weight
             )
-            if not isinstance(per_label, list) or len(per_label) != Y.shape[1]:
+            if (
+                not isinstance(per_label, list)
+                or len(per_label) != Y.shape[1]
+                or not all(w == "balanced" or isinstance(w, dict) for w in per_label)
+            ):
                 raise ValueError(
                     "For multilabel targets, class_weight must be 'balanced' or a "
                     f"list of {Y.shape[1]} dicts {{0: weight, 1: weight}}, one per "
                     f"label; got {self.class_weight!r}."
                 )
+            for label, label_weight in enumerate(per_label):
+                _check_class_weight_values(label_weight, f"class_weight[{label}]")
             weights = np.ones(Y.shape[0])
             for label, (column, label_weight) in enumerate(
                 zip(Y.T.astype(int), per_label)
@@ -1200,6 +1279,14 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                     )
                 weights *= per_class[column]
         else:
+            if isinstance(self.class_weight, list):
+                raise ValueError(
+                    "class_weight may be a list (one dict per label) only for "
+                    "multilabel targets; for "
+                    f"{self._label_binarizer.y_type_} targets pass a dict "
+                    f"{{class: weight}} or 'balanced', got {self.class_weight!r}."
+                )
+            _check_class_weight_values(self.class_weight, "class_weight")
             labels = self._label_binarizer.inverse_transform(Y)
             # A class without weight gets an infinite one: said just below.
             with np.errstate(divide="ignore"):
@@ -1231,6 +1318,12 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
 
     def _stratify_validation(self):
         return not self._label_binarizer.y_type_.startswith("multilabel")
+
+    def _n_target_columns(self):
+        # Only multilabel targets have a column per class.
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return len(self.classes_)
+        return 1
 
     def _decode(self, Y):
         return self._label_binarizer.inverse_transform(Y)
@@ -1307,13 +1400,21 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         self : object
             Trained MLP model.
         """
-        if _check_partial_fit_first_call(self, classes):
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
-            else:
-                self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        first_call = not hasattr(self, "classes_")
+        try:
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        except BaseException:
+            # A first call that fitted nothing leaves no classes behind.
+            if first_call and not hasattr(self, "coefs_"):
+                self.__dict__.pop("classes_", None)
+                self.__dict__.pop("_label_binarizer", None)
+            raise
 
     def predict_log_proba(self, X):
         """Return the log of probability estimates.
@@ -1381,6 +1482,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
         summed over outputs for multi-output targets.
 """
         + _SHARED_PARAMETERS_DOC
+        + _DROPOUT_DOC
         + """
     Attributes
     ----------"""

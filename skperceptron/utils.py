@@ -5,7 +5,10 @@ network at given weights, its derivatives with respect to every weight and bias,
 and a comparison of those derivatives with central finite differences.
 """
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils import check_scalar
 
 from ._network import Network, Workspace
 
@@ -122,7 +125,8 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-6):
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
     eps : float, default=1e-6
-        Step of the central differences.
+        Step of the central differences: positive, finite, and large enough to
+        change every parameter.
 
     Returns
     -------
@@ -142,14 +146,24 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-6):
     >>> check_gradients(clf, X, y) < 1e-6
     True
     """
+    check_scalar(eps, "eps", Real, min_val=0, include_boundaries="neither")
+    if not np.isfinite(eps):
+        raise ValueError(f"eps must be a finite step, got {eps}.")
     network, workspace, X, Y, sample_weight = _objective(estimator, X, y, sample_weight)
+    theta = network.params.copy()
+    # A step lost in rounding next to some parameter gives a zero difference.
+    if (theta + eps == theta).any():
+        raise ValueError(
+            f"eps={eps} is too small to change every parameter: the largest has "
+            f"magnitude {np.abs(theta).max():.3g}. Use a step such as the "
+            "default 1e-6."
+        )
     alpha = estimator.alpha
 
     def objective(params):
         network.params[...] = params
         return network.loss_gradient(X, Y, sample_weight, alpha, workspace)
 
-    theta = network.params.copy()
     objective(theta)
     analytic = workspace.grad.copy()
     numeric = np.empty_like(theta)

@@ -173,6 +173,18 @@ def test_make_spiral_is_deterministic_and_seeded_locally():
     np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
 
 
+def test_make_spiral_without_random_state_draws_from_the_global_random_state():
+    # As the docstring says, and as check_random_state(None) does.
+    np.random.seed(3)  # noqa: NPY002
+    X1, _ = make_spiral()
+    after_first = np.random.get_state()[1].copy()  # noqa: NPY002
+    np.random.seed(3)  # noqa: NPY002
+    X2, _ = make_spiral()
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(X1, make_spiral(random_state=3)[0])
+    assert not np.array_equal(after_first, np.random.RandomState(3).get_state()[1])
+
+
 def test_make_spiral_matches_the_cs231n_formula():
     n_classes, m, noise = 3, 50, 0.3
     X, y = make_spiral(n_classes * m, n_classes=n_classes, noise=noise, random_state=7)
@@ -205,6 +217,7 @@ def test_make_spiral_class_balance(n_samples, n_classes, counts):
         ({"n_classes": 0}, "n_classes"),
         ({"noise": -0.1}, "noise"),
         ({"noise": float("nan")}, "noise"),
+        ({"noise": float("inf")}, "noise"),
     ],
 )
 def test_make_spiral_rejects_bad_parameters(kwargs, match):

@@ -185,8 +185,8 @@ def make_spiral(n_samples=300, *, n_classes=3, noise=0.2, random_state=None):
     1 and the angle parameter ``t`` evenly from ``4k`` to ``4(k + 1)``, plus
     Gaussian noise of standard deviation ``noise``; each point is
     ``r * (sin 2.5t, cos 2.5t)``. This is the data of
-    ``nnfs.datasets.spiral_data``, but drawn from ``random_state`` alone,
-    never from NumPy's global random state.
+    ``nnfs.datasets.spiral_data``, with the noise drawn from ``random_state``
+    as scikit-learn's generators draw it.
 
     Parameters
     ----------
@@ -198,10 +198,14 @@ def make_spiral(n_samples=300, *, n_classes=3, noise=0.2, random_state=None):
         Number of classes, and of spiral arms.
     noise : float, default=0.2
         Standard deviation of the Gaussian noise added to the angle
-        parameter ``t``.
+        parameter ``t``; finite and non-negative.
     random_state : int, RandomState instance or None, default=None
-        Determines the noise. Pass an int for reproducible output across
-        calls. See :term:`Glossary <random_state>`.
+        Determines the noise, through
+        :func:`sklearn.utils.check_random_state`: an int seeds a new
+        generator, for reproducible output across calls; a RandomState
+        instance is used (and advanced) as it is; None uses (and advances)
+        NumPy's global RandomState, ``np.random.mtrand._rand``. See
+        :term:`Glossary <random_state>`.
 
     Returns
     -------
@@ -215,7 +219,7 @@ def make_spiral(n_samples=300, *, n_classes=3, noise=0.2, random_state=None):
     ------
     ValueError
         If ``n_samples`` is smaller than ``n_classes``, ``n_classes`` is not
-        a positive integer or ``noise`` is negative.
+        a positive integer or ``noise`` is negative or not finite.
 
     Examples
     --------
@@ -241,8 +245,8 @@ def make_spiral(n_samples=300, *, n_classes=3, noise=0.2, random_state=None):
             f"n_samples must be an integer >= n_classes={n_classes}, so that "
             f"every class has a point; got {n_samples!r}."
         )
-    if not isinstance(noise, Real) or not noise >= 0:
-        raise ValueError(f"noise must be a float >= 0, got {noise!r}.")
+    if not isinstance(noise, Real) or not 0 <= noise < np.inf:
+        raise ValueError(f"noise must be a finite float >= 0, got {noise!r}.")
     rng = check_random_state(random_state)
 
     base, extra = divmod(int(n_samples), int(n_classes))
