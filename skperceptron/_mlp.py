@@ -6,6 +6,7 @@ and the convergence logic of the training loop. Every formula that trains the
 network lives in :mod:`skperceptron._network` and :mod:`skperceptron._optimizers`.
 """
 
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -43,7 +44,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._network import Network, Workspace, forward_pass
+from ._kernels import NUMPY_KERNELS
+from ._losses import LOSS_FOR_OUTPUT
+from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -143,12 +146,16 @@ class _BaseScratchMLP(BaseEstimator):
     def _loss_name(self):
         return self.loss
 
-    def _initialize(self, n_outputs, layer_units, dtype, random_state):
+    def _initialize(
+        self, n_outputs, layer_units, dtype, random_state, kernels=NUMPY_KERNELS
+    ):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(layer_units)
-        network = Network(layer_units, self.activation, self._loss_name(), dtype)
+        network = Network(
+            layer_units, self.activation, self._loss_name(), dtype, kernels
+        )
         network.initialize(random_state)
         self.out_activation_ = network.out_activation
         self._attach(network)
@@ -171,7 +178,7 @@ class _BaseScratchMLP(BaseEstimator):
         self.coefs_ = list(network.coefs)
         self.intercepts_ = list(network.intercepts)
 
-    def _synced_network(self, layer_units):
+    def _synced_network(self, layer_units, kernels=NUMPY_KERNELS):
         """Return the training network, holding whatever ``coefs_`` now say.
 
         ``coefs_`` and ``intercepts_`` are the model: a user may have assigned
@@ -196,9 +203,14 @@ class _BaseScratchMLP(BaseEstimator):
                 for given, view in zip(arrays, network.coefs + network.intercepts)
             )
         ):
-            dtype = np.result_type(self.coefs_[0].dtype, np.float32)
-            network = Network(layer_units, self.activation, self._loss_name(), dtype)
-            network.load(self.coefs_, self.intercepts_)
+            network = Network.from_parameters(
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                self._loss_name(),
+                _parameter_dtype(self.coefs_[0].dtype, kernels),
+                kernels,
+            )
             self._attach(network)
         return network
 
@@ -276,21 +288,23 @@ class _BaseScratchMLP(BaseEstimator):
     def _make_optimizer(self, network):
         if self.solver == "sgd":
             return SGD(
-                network.params.size,
+                network.params.shape[0],
                 network.dtype,
                 self.learning_rate_init,
                 self.learning_rate,
                 self.momentum,
                 self.nesterovs_momentum,
                 self.power_t,
+                kernels=network.kernels,
             )
         return Adam(
-            network.params.size,
+            network.params.shape[0],
             network.dtype,
             self.learning_rate_init,
             self.beta_1,
             self.beta_2,
             self.epsilon,
+            kernels=network.kernels,
         )
 
     def _validation_split(self, X, Y, sample_weight, random_state):
@@ -346,6 +360,7 @@ class _BaseScratchMLP(BaseEstimator):
             )
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
+        kernels = network.kernels
 
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -359,22 +374,14 @@ class _BaseScratchMLP(BaseEstimator):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         workspace = Workspace(network, batch_size, dropout=any(dropout))
-        dense = isinstance(X, np.ndarray)
-        X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype) if dense else None
-        # Shuffled batches are gathered into buffers reused by every batch.
-        Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        sw_buffer = (
-            None
-            if sample_weight is None
-            else np.empty(batch_size, dtype=sample_weight.dtype)
-        )
+        batches = Batches(X, Y, sample_weight, batch_size, kernels)
         dropout_rng = (
-            np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
+            kernels.dropout_rng(random_state.randint(np.iinfo(np.int32).max))
             if any(dropout)
             else None
         )
-        best_params = network.params.copy()
-        last_finite = network.params.copy()
+        best_params = kernels.xp.asarray(network.params, copy=True)
+        last_finite = kernels.xp.asarray(network.params, copy=True)
 
         try:
             self.n_iter_ = 0
@@ -382,47 +389,28 @@ class _BaseScratchMLP(BaseEstimator):
                 started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=random_state)
+                    batches.reorder(sample_idx)
                 last_finite[...] = network.params
                 accumulated_loss = 0.0
                 for batch in gen_batches(n_samples, batch_size):
                     size = batch.stop - batch.start
-                    sw_batch = None
-                    if not self.shuffle:
-                        X_batch, Y_batch = X[batch], Y[batch]
-                        if sample_weight is not None:
-                            sw_batch = sample_weight[batch]
-                    else:
-                        # The indices are valid: mode="clip" spares take's
-                        # bounds checks and the buffered copy "raise" makes.
-                        idx = sample_idx[batch]
-                        if dense:
-                            X_batch = np.take(
-                                X, idx, axis=0, out=X_buffer[:size], mode="clip"
-                            )
-                        else:
-                            X_batch = X[idx]
-                        Y_batch = np.take(
-                            Y, idx, axis=0, out=Y_buffer[:size], mode="clip"
-                        )
-                        if sample_weight is not None:
-                            sw_batch = np.take(
-                                sample_weight, idx, out=sw_buffer[:size], mode="clip"
-                            )
-                    masks = _dropout_masks(dropout_rng, dropout, workspace, size)
+                    X_batch, Y_batch, sw_batch = batches.take(batch)
+                    masks = workspace.dropout_masks(dropout_rng, dropout, size)
                     batch_loss = network.loss_gradient(
                         X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
                     )
-                    if not np.isfinite(batch_loss):
-                        network.params[...] = last_finite
-                        raise _Diverged
                     accumulated_loss += batch_loss * size
                     optimizer.step(network.params, workspace.grad)
-                if not np.isfinite(network.params).all():
+                # Checked once per epoch, not per batch (on a GPU each check
+                # waits for the device): a non-finite batch loss stays in the
+                # sum, and the epoch's start is what is restored either way.
+                epoch_loss = float(accumulated_loss / n_samples)
+                if not (math.isfinite(epoch_loss) and network.is_finite()):
                     network.params[...] = last_finite
                     raise _Diverged
 
                 self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
+                self.loss_ = epoch_loss
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.early_stopping:
@@ -584,19 +572,6 @@ class _BaseScratchMLP(BaseEstimator):
             reset=reset,
         )
 
-    def _objective_inputs(self, X, y, sample_weight=None):
-        """Validate data for the training objective, leaving the estimator as it is.
-
-        Returns ``X``, the encoded 2-D targets and the sample weights with class
-        weights folded in: what ``fit`` hands to the network.
-        """
-        check_is_fitted(self)
-        X, y = self._check_X_y(X, y, reset=False)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        Y = self._encode(y)
-        return X, Y, self._weigh_classes(Y, sample_weight)
-
     def _encode(self, y):
         """Encode validated targets as the 2-D array the network is trained on."""
         return np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
@@ -633,6 +608,7 @@ class _BaseScratchMLP(BaseEstimator):
             )
         out_activation = out_activation or self.out_activation_
         dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
+        network = self._prediction_network(dtype)
         widths = [coef.shape[1] for coef in self.coefs_]
         # A layer's product and its input are alive together; the first
         # layer's input counts too, as a product may cast or densify X's chunk.
@@ -645,29 +621,53 @@ class _BaseScratchMLP(BaseEstimator):
         # memory and page faults, so chunks never exceed _MAX_CHUNK_BYTES.
         working_bytes = min(get_config()["working_memory"] * 2**20, _MAX_CHUNK_BYTES)
         chunk = max(1, int(working_bytes // row_bytes))
+        workspace = Workspace(network, min(chunk, n_samples), backward=False)
         if chunk >= n_samples:
-            return self._forward_chunk(X, out_activation, defer_finite_check)
+            return self._forward_chunk(
+                network, workspace, X, out_activation, defer_finite_check
+            )
         output = np.empty((n_samples, widths[-1]), dtype=dtype)
         for rows in gen_batches(n_samples, chunk):
             output[rows] = self._forward_chunk(
-                X[rows], out_activation, defer_finite_check
+                network, workspace, X[rows], out_activation, defer_finite_check
             )
         return output
 
-    def _forward_chunk(self, X, out_activation, check_finite):
+    def _prediction_network(self, dtype):
+        """Return a network holding ``coefs_`` in ``dtype``, reusing the fitted one."""
+        network = getattr(self, "_network", None)
+        if (
+            network is not None
+            and network.dtype == dtype
+            and len(self.coefs_) == len(network.coefs)
+            and all(
+                given is view
+                for given, view in zip(
+                    self.coefs_ + self.intercepts_, network.coefs + network.intercepts
+                )
+            )
+        ):
+            return network
+        return Network.from_parameters(
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            LOSS_FOR_OUTPUT[self.out_activation_],
+            dtype,
+        )
+
+    def _forward_chunk(self, network, workspace, X, out_activation, check_finite):
         def check_first_product(product):
             if not _sums_to_finite(product):
                 # Raises the error validate_data would have raised if X holds
                 # NaN or infinity; a finite X whose product overflowed goes on.
                 assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
 
-        return forward_pass(
+        return network.forward(
             X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            out_activation,
-            check_first_product if check_finite else None,
+            workspace,
+            out_activation=out_activation,
+            check_first_product=check_first_product if check_finite else None,
         )
 
     def _score_with_function(self, X, y, sample_weight, score_function):
@@ -690,6 +690,41 @@ class _BaseScratchMLP(BaseEstimator):
         return tags
 
 
+def objective_inputs(estimator, X, y, sample_weight=None):
+    """Validate data for a fitted estimator's training objective.
+
+    The estimator is left as it is. This is what :mod:`skperceptron.utils`
+    evaluates the objective on.
+
+    Parameters
+    ----------
+    estimator : ScratchMLPClassifier or ScratchMLPRegressor
+        A fitted estimator.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Input data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        The validated input.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The encoded 2-D targets, in float64.
+    sample_weight : ndarray of shape (n_samples,) or None
+        The sample weights with the class weights folded in: what ``fit``
+        hands to the network.
+    """
+    check_is_fitted(estimator)
+    X, y = estimator._check_X_y(X, y, reset=False)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X)
+    Y = estimator._encode(y)
+    return X, Y, estimator._weigh_classes(Y, sample_weight)
+
+
 def _sums_to_finite(array):
     """Whether ``array``'s sum is finite: a fast sign that all of it is.
 
@@ -700,21 +735,11 @@ def _sums_to_finite(array):
         return bool(np.isfinite(array.sum()))
 
 
-def _dropout_masks(rng, rates, workspace, n_samples):
-    """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer."""
-    if rng is None:
-        return None
-    masks = []
-    for rate, buffer, keep in zip(rates, workspace.masks, workspace.scratch):
-        if rate == 0:
-            masks.append(None)
-            continue
-        # Drawn and scaled in the workspace's buffers: nothing is allocated.
-        mask = rng.random(out=buffer[:n_samples], dtype=buffer.dtype)
-        np.greater_equal(mask, rate, out=keep[:n_samples])
-        np.multiply(keep[:n_samples], 1.0 / (1.0 - rate), out=mask)
-        masks.append(mask)
-    return masks
+def _parameter_dtype(dtype, kernels):
+    """Return the floating dtype parameters of ``dtype`` are trained in."""
+    if kernels is NUMPY_KERNELS:
+        return np.result_type(dtype, np.float32)
+    return dtype
 
 
 def _lbfgs_iterations(result, max_iter):
