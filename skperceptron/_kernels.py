@@ -95,9 +95,13 @@ class NumpyKernels:
         """Copy ``value`` (NumPy or array-like) into ``view``."""
         view[...] = value
 
-    def to_numpy(self, array):
-        """Return ``array`` as a NumPy array."""
-        return np.asarray(array)
+    def asarray(self, value, dtype=None):
+        """Return ``value`` as a NumPy array of ``dtype``."""
+        return np.asarray(value, dtype=dtype)
+
+    def astype(self, array, dtype):
+        """Return a copy of ``array`` (dense or sparse) cast to ``dtype``."""
+        return array.astype(dtype)
 
     def is_finite(self, value):
         """Whether a scalar or every element of an array is finite."""
@@ -341,23 +345,18 @@ class ArrayAPIKernels:
 
     def asarray(self, value, dtype=None):
         """Return ``value`` as an array of this namespace on the device."""
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        if (
+            dtype is not None
+            and isinstance(value, np.ndarray)
+            and value.dtype.kind == "f"
+        ):
             # Some namespaces reject a float64 NumPy array for a float32 target.
             value = value.astype(np.dtype(str(dtype).split(".")[-1]), copy=False)
         return self.xp.asarray(value, dtype=dtype, device=self.device)
 
-    def to_numpy(self, array):
-        """Return ``array`` as a NumPy array on the host."""
-        xp_name = self.xp.__name__
-        if "torch" in xp_name:
-            return array.cpu().numpy()
-        if "cupy" in xp_name:
-            return array.get()
-        if "array_api_strict" in xp_name:
-            return np.asarray(
-                self.xp.asarray(array, device=self.xp.Device("CPU_DEVICE"))
-            )
-        return np.asarray(array)
+    def astype(self, array, dtype):
+        """Return ``array`` cast to ``dtype``."""
+        return self.xp.astype(array, dtype)
 
     def is_finite(self, value):
         """Whether a scalar or every element of an array is finite."""

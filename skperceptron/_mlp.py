@@ -27,6 +27,12 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    get_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -44,7 +50,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._kernels import NUMPY_KERNELS
+from ._kernels import NUMPY_KERNELS, ArrayAPIKernels
 from ._losses import LOSS_FOR_OUTPUT
 from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
@@ -197,6 +203,7 @@ class _BaseScratchMLP(BaseEstimator):
         arrays = self.coefs_ + self.intercepts_
         if (
             network is None
+            or not _same_backend(network.kernels, kernels)
             or len(arrays) != 2 * len(network.coefs)
             or any(
                 given is not view
@@ -256,9 +263,15 @@ class _BaseScratchMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        kernels = _kernels_of(X)
+        if kernels is not NUMPY_KERNELS:
+            self._check_array_api_solver(kernels)
+            # Targets are checked and encoded on the host, then moved to X's
+            # device with the weights.
+            y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _to_numpy(_check_sample_weight(sample_weight, X))
         sample_weight = self._weigh_classes(Y, sample_weight)
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -266,12 +279,14 @@ class _BaseScratchMLP(BaseEstimator):
 
         random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(Y.shape[1], layer_units, X.dtype, random_state)
-        network = self._synced_network(layer_units)
+            self._initialize(Y.shape[1], layer_units, X.dtype, random_state, kernels)
+        network = self._synced_network(layer_units, kernels)
         self.n_outputs_ = Y.shape[1]
         if X.dtype != network.dtype:
-            X = X.astype(network.dtype)
-        Y = np.asarray(Y, dtype=network.dtype)
+            X = kernels.astype(X, network.dtype)
+        Y = kernels.asarray(Y, network.dtype)
+        if kernels is not NUMPY_KERNELS and sample_weight is not None:
+            sample_weight = kernels.asarray(sample_weight, network.dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self._fit_stochastic(
@@ -284,6 +299,15 @@ class _BaseScratchMLP(BaseEstimator):
     def _weigh_classes(self, Y, sample_weight):
         """Fold class weights into the sample weights (classifier only)."""
         return sample_weight
+
+    def _check_array_api_solver(self, kernels):
+        if self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' runs SciPy's L-BFGS-B, which needs NumPy arrays, "
+                f"but X is a {kernels.xp.__name__} array under "
+                "array_api_dispatch=True. Use solver='adam' or 'sgd' to train in "
+                "that namespace and on its device, or pass NumPy arrays."
+            )
 
     def _make_optimizer(self, network):
         if self.solver == "sgd":
@@ -354,13 +378,21 @@ class _BaseScratchMLP(BaseEstimator):
             self._optimizer = self._make_optimizer(network)
         optimizer = self._optimizer
 
+        kernels = network.kernels
         if self.early_stopping:
+            split = _to_numpy(X), _to_numpy(Y), _to_numpy(sample_weight)
             X, Y, sample_weight, X_val, y_val, sw_val = self._validation_split(
-                X, Y, sample_weight, random_state
+                *(split if kernels is not NUMPY_KERNELS else (X, Y, sample_weight)),
+                random_state,
             )
+            if kernels is not NUMPY_KERNELS:
+                # Split on the host (the labels are decoded there), trained on
+                # the device.
+                X, Y, X_val = (kernels.asarray(a, network.dtype) for a in (X, Y, X_val))
+                if sample_weight is not None:
+                    sample_weight = kernels.asarray(sample_weight, network.dtype)
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
-        kernels = network.kernels
 
         if self.batch_size == "auto":
             batch_size = min(200, n_samples)
@@ -561,6 +593,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _check_X_y(self, X, y, reset):
         """Validate training data as scikit-learn's MLP does."""
+        xp, _ = get_namespace(X)
         return validate_data(
             self,
             X,
@@ -568,7 +601,7 @@ class _BaseScratchMLP(BaseEstimator):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=not is_classifier(self),
-            dtype=(np.float64, np.float32),
+            dtype=(xp.float64, xp.float32),
             reset=reset,
         )
 
@@ -592,12 +625,15 @@ class _BaseScratchMLP(BaseEstimator):
         gives the output layer's pre-activations.
         """
         defer_finite_check = False
+        kernels = _kernels_of(X)
         if check_input:
             # Scanning a wide X for NaN and infinity costs as much as a
             # quarter of the prediction; a narrower first layer's product
             # shows them as well, so scan that, and X only if it is not finite.
             defer_finite_check = (
-                not sp.issparse(X) and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
+                kernels is NUMPY_KERNELS
+                and not sp.issparse(X)
+                and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
             )
             X = validate_data(
                 self,
@@ -607,12 +643,15 @@ class _BaseScratchMLP(BaseEstimator):
                 ensure_all_finite=not defer_finite_check,
             )
         out_activation = out_activation or self.out_activation_
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
-        network = self._prediction_network(dtype)
+        if kernels is NUMPY_KERNELS:
+            dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
+        else:
+            dtype = kernels.xp.result_type(X.dtype, self.coefs_[0].dtype)
+        network = self._prediction_network(dtype, kernels)
         widths = [coef.shape[1] for coef in self.coefs_]
         # A layer's product and its input are alive together; the first
         # layer's input counts too, as a product may cast or densify X's chunk.
-        row_bytes = dtype.itemsize * max(
+        row_bytes = kernels.xp.finfo(dtype).bits // 8 * max(
             a + b for a, b in zip([X.shape[1], *widths], widths, strict=False)
         )
         n_samples = X.shape[0]
@@ -626,18 +665,34 @@ class _BaseScratchMLP(BaseEstimator):
             return self._forward_chunk(
                 network, workspace, X, out_activation, defer_finite_check
             )
-        output = np.empty((n_samples, widths[-1]), dtype=dtype)
+        output = kernels.empty((n_samples, widths[-1]), dtype)
         for rows in gen_batches(n_samples, chunk):
             output[rows] = self._forward_chunk(
                 network, workspace, X[rows], out_activation, defer_finite_check
             )
         return output
 
-    def _prediction_network(self, dtype):
+    def _check_namespace(self, X, method):
+        """Refuse ``X`` from another namespace or device than the fitted model's."""
+        if not get_config()["array_api_dispatch"]:
+            return
+        fitted, given = _kernels_of(self.coefs_[0]), _kernels_of(X)
+        if _same_backend(fitted, given):
+            return
+        raise ValueError(
+            f"Inputs passed to {type(self).__name__}.{method}() must use the same "
+            "namespace and the same device as those passed to fit(): the model "
+            f"lives in {fitted.xp.__name__} on {fitted.device!r}, X in "
+            f"{given.xp.__name__} on {given.device!r}. Fit again on X's namespace "
+            "and device."
+        )
+
+    def _prediction_network(self, dtype, kernels):
         """Return a network holding ``coefs_`` in ``dtype``, reusing the fitted one."""
         network = getattr(self, "_network", None)
         if (
             network is not None
+            and _same_backend(network.kernels, kernels)
             and network.dtype == dtype
             and len(self.coefs_) == len(network.coefs)
             and all(
@@ -654,6 +709,7 @@ class _BaseScratchMLP(BaseEstimator):
             self.activation,
             LOSS_FOR_OUTPUT[self.out_activation_],
             dtype,
+            kernels,
         )
 
     def _forward_chunk(self, network, workspace, X, out_activation, check_finite):
@@ -672,7 +728,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Score without input validation; NaN when predictions are not finite."""
-        y_pred = self._predict(X, check_input=False)
+        y_pred = _to_numpy(self._predict(X, check_input=False))
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)
@@ -687,6 +743,8 @@ class _BaseScratchMLP(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # lbfgs runs SciPy on NumPy arrays and refuses other namespaces.
+        tags.array_api_support = self.solver in _STOCHASTIC_SOLVERS
         return tags
 
 
@@ -723,6 +781,61 @@ def objective_inputs(estimator, X, y, sample_weight=None):
         sample_weight = _check_sample_weight(sample_weight, X)
     Y = estimator._encode(y)
     return X, Y, estimator._weigh_classes(Y, sample_weight)
+
+
+def _kernels_of(X):
+    """Return the kernel table that trains on and predicts for ``X``.
+
+    NumPy's, unless ``array_api_dispatch`` is on and ``X`` is a dense array of
+    another namespace (PyTorch, CuPy, array-api-strict, ...).
+    """
+    if sp.issparse(X):
+        return NUMPY_KERNELS
+    xp, is_array_api, device = get_namespace_and_device(X)
+    if not is_array_api or _is_numpy_namespace(xp):
+        return NUMPY_KERNELS
+    return ArrayAPIKernels(xp, device)
+
+
+def _same_backend(kernels, other):
+    """Whether two kernel tables work on the same namespace and device."""
+    return kernels.xp is other.xp and kernels.device == other.device
+
+
+def _to_numpy(array):
+    """Return an array of any namespace (or None) as a NumPy array on the host."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    xp, is_array_api = get_namespace(array)
+    if not is_array_api:
+        return array
+    return _convert_to_numpy(array, xp)
+
+
+def _numpy_dtype(X):
+    """Return the NumPy dtype matching ``X``'s, whatever ``X``'s namespace."""
+    if isinstance(X.dtype, np.dtype):
+        return X.dtype
+    return np.dtype(str(X.dtype).rsplit(".", 1)[-1])
+
+
+def _like(reference, array):
+    """Return NumPy ``array`` in ``reference``'s namespace and on its device.
+
+    Labels that are not numbers (strings, objects) have no place on a device
+    and stay NumPy arrays.
+    """
+    if isinstance(reference, np.ndarray) or array.dtype.kind not in "biuf":
+        return array
+    xp, _, device = get_namespace_and_device(reference)
+    return xp.asarray(array, device=device)
+
+
+def _ravel(array):
+    """Return a 2-D array with one column as a 1-D array, in its namespace."""
+    if isinstance(array, np.ndarray):
+        return array.ravel()
+    return get_namespace(array)[0].reshape(array, (-1,))
 
 
 def _sums_to_finite(array):
@@ -1036,7 +1149,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        return X, self._label_binarizer.transform(y).astype(X.dtype)
+        return X, self._label_binarizer.transform(y).astype(_numpy_dtype(X))
 
     def _weigh_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -1123,25 +1236,29 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             The predicted classes.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         if self._label_binarizer.y_type_ == "multiclass":
             # Softmax keeps the order of a row, so the most probable class is
             # the one with the largest pre-activation: no need to compute it.
-            logits = self._forward_pass_fast(
+            on_device = self._forward_pass_fast(
                 X, check_input=check_input, out_activation="identity"
             )
+            # Labels are decoded on the host, and go back to the device.
+            logits = _to_numpy(on_device)
             best = logits.argmax(axis=1)
             if not _sums_to_finite(logits):
                 # A row whose largest logit is NaN or infinite has NaN
                 # probabilities, whose argmax is the first class.
                 best[~np.isfinite(logits.max(axis=1))] = 0
-            return self.classes_.take(best)
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
+            return _like(on_device, self.classes_.take(best))
+        on_device = self._forward_pass_fast(X, check_input=check_input)
+        y_pred = _to_numpy(on_device)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return _like(on_device, self._label_binarizer.inverse_transform(y_pred))
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
@@ -1181,6 +1298,8 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         self : object
             Trained MLP model.
         """
+        if _kernels_of(X) is not NUMPY_KERNELS:
+            y, classes = _to_numpy(y), _to_numpy(classes)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
@@ -1203,8 +1322,12 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             The predicted log-probability of the sample for each class in the
             model, where classes are ordered as they are in ``self.classes_``.
         """
+        check_is_fitted(self)
+        self._check_namespace(X, "predict_log_proba")
         y_prob = self.predict_proba(X)
-        return np.log(y_prob, out=y_prob)
+        if isinstance(y_prob, np.ndarray):
+            return np.log(y_prob, out=y_prob)
+        return get_namespace(y_prob)[0].log(y_prob)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1221,11 +1344,14 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             model, where classes are ordered as they are in ``self.classes_``.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict_proba")
         y_pred = self._forward_pass_fast(X)
         if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
+            y_pred = _ravel(y_pred)
         if y_pred.ndim == 1:
-            return np.vstack([1 - y_pred, y_pred]).T
+            if isinstance(y_pred, np.ndarray):
+                return np.vstack([1 - y_pred, y_pred]).T
+            return get_namespace(y_pred)[0].stack([1 - y_pred, y_pred], axis=1)
         return y_pred
 
     def __sklearn_tags__(self):
@@ -1346,12 +1472,13 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
             The predicted values.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if y_pred.shape[1] == 1:
-            return y_pred.ravel()
+            return _ravel(y_pred)
         return y_pred
 
     def _score(self, X, y, sample_weight=None):
@@ -1366,7 +1493,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
                 "Some value(s) of y are negative which is not allowed for "
                 "Poisson regression (loss='poisson')."
             )
-        return X, np.asarray(y, dtype=X.dtype).reshape(y.shape[0], -1)
+        return X, np.asarray(y, dtype=_numpy_dtype(X)).reshape(y.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
