@@ -234,7 +234,7 @@ class _BaseScratchMLP(BaseEstimator):
         fitted = "coefs_" in snapshot
         # warm_start trains the fitted arrays in place, for many epochs.
         previous = (
-            [array.copy() for array in self.coefs_ + self.intercepts_]
+            [_copy(array) for array in self.coefs_ + self.intercepts_]
             if fitted and self.warm_start and not incremental
             else []
         )
@@ -836,6 +836,13 @@ def _ravel(array):
     if isinstance(array, np.ndarray):
         return array.ravel()
     return get_namespace(array)[0].reshape(array, (-1,))
+
+
+def _copy(array):
+    """Return a copy of an array of any namespace, on its device."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return get_namespace(array)[0].asarray(array, copy=True)
 
 
 def _sums_to_finite(array):

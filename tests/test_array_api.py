@@ -162,3 +162,14 @@ def test_a_pipeline_stays_in_the_namespace():
         predicted = pipe.predict(X)
     assert isinstance(predicted, torch.Tensor)
     assert isinstance(pipe[-1].coefs_[0], torch.Tensor)
+
+
+def test_warm_start_continues_on_the_device():
+    X, y = torch.asarray(X_DIGITS), torch.asarray(Y_DIGITS)
+    params = {"hidden_layer_sizes": (16,), "max_iter": 3, "random_state": 0}
+    ours = ScratchMLPClassifier(warm_start=True, **params)
+    ours.fit(X_DIGITS, Y_DIGITS).fit(X_DIGITS, Y_DIGITS)
+    with config_context(array_api_dispatch=True):
+        clf = ScratchMLPClassifier(warm_start=True, **params).fit(X, y).fit(X, y)
+    for got, expected in zip(clf.coefs_, ours.coefs_):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-10)
