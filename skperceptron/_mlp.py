@@ -379,6 +379,7 @@ class _BaseScratchMLP(BaseEstimator):
         optimizer = self._optimizer
 
         kernels = network.kernels
+        validation = None
         if self.early_stopping:
             split = _to_numpy(X), _to_numpy(Y), _to_numpy(sample_weight)
             X, Y, sample_weight, X_val, y_val, sw_val = self._validation_split(
@@ -391,20 +392,10 @@ class _BaseScratchMLP(BaseEstimator):
                 X, Y, X_val = (kernels.asarray(a, network.dtype) for a in (X, Y, X_val))
                 if sample_weight is not None:
                     sample_weight = kernels.asarray(sample_weight, network.dtype)
+            validation = X_val, y_val, sw_val
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
-
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped",
-                    stacklevel=3,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
+        batch_size = self._batch_size(n_samples)
         workspace = Workspace(network, batch_size, dropout=any(dropout))
         batches = Batches(X, Y, sample_weight, batch_size, kernels)
         dropout_rng = (
@@ -423,72 +414,97 @@ class _BaseScratchMLP(BaseEstimator):
                     sample_idx = shuffle(sample_idx, random_state=random_state)
                     batches.reorder(sample_idx)
                 last_finite[...] = network.params
-                accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    size = batch.stop - batch.start
-                    X_batch, Y_batch, sw_batch = batches.take(batch)
-                    masks = workspace.dropout_masks(dropout_rng, dropout, size)
-                    batch_loss = network.loss_gradient(
-                        X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
-                    )
-                    accumulated_loss += batch_loss * size
-                    optimizer.step(network.params, workspace.grad)
+                epoch_loss = self._train_one_epoch(
+                    network, optimizer, workspace, batches, dropout_rng, dropout
+                )
                 # Checked once per epoch, not per batch (on a GPU each check
                 # waits for the device): a non-finite batch loss stays in the
                 # sum, and the epoch's start is what is restored either way.
-                epoch_loss = float(accumulated_loss / n_samples)
                 if not (math.isfinite(epoch_loss) and network.is_finite()):
                     network.params[...] = last_finite
                     raise _Diverged
-
-                self.n_iter_ += 1
-                self.loss_ = epoch_loss
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.early_stopping:
-                    best = self._record_validation_score(X_val, y_val, sw_val)
-                    if best:
-                        best_params[...] = network.params
-                else:
-                    self._record_training_loss()
+                self._record_epoch(
+                    epoch_loss, n_samples, network, best_params, validation
+                )
                 if self.verbose:
                     print(self._progress_line(time.perf_counter() - started))
-
                 optimizer.iteration_ends(self.t_)
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self.early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    if optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
+                if self._stop_training(optimizer, incremental):
                     break
-
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                        stacklevel=3,
-                    )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=3)
 
         if self.early_stopping:
             network.params[...] = best_params
+
+    def _batch_size(self, n_samples):
+        """Return the size of the minibatches, warning when it is clipped."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=4,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _train_one_epoch(
+        self, network, optimizer, workspace, batches, dropout_rng, dropout
+    ):
+        """Take one optimizer step per minibatch; return the epoch's mean loss."""
+        n_samples = batches.X.shape[0]
+        accumulated_loss = 0.0
+        for batch in gen_batches(n_samples, batches.batch_size):
+            size = batch.stop - batch.start
+            X_batch, Y_batch, sw_batch = batches.take(batch)
+            masks = workspace.dropout_masks(dropout_rng, dropout, size)
+            batch_loss = network.loss_gradient(
+                X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
+            )
+            accumulated_loss += batch_loss * size
+            optimizer.step(network.params, workspace.grad)
+        return float(accumulated_loss / n_samples)
+
+    def _record_epoch(self, epoch_loss, n_samples, network, best_params, validation):
+        """Record a finished epoch: its loss, and the score that decides stopping."""
+        self.n_iter_ += 1
+        self.loss_ = epoch_loss
+        self.t_ += n_samples
+        self.loss_curve_.append(self.loss_)
+        if self.early_stopping:
+            if self._record_validation_score(*validation):
+                best_params[...] = network.params
+        else:
+            self._record_training_loss()
+
+    def _stop_training(self, optimizer, incremental):
+        """Decide whether training ends after this epoch, warning at max_iter."""
+        if self._no_improvement_count > self.n_iter_no_change:
+            if self.early_stopping:
+                msg = (
+                    "Validation score did not improve more than "
+                    "tol=%f for %d consecutive epochs."
+                    % (self.tol, self.n_iter_no_change)
+                )
+            else:
+                msg = (
+                    "Training loss did not improve more than tol=%f"
+                    " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                )
+            if optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        if incremental:
+            return True
+        if self.n_iter_ == self.max_iter:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) "
+                "reached and the optimization hasn't converged yet." % self.max_iter,
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return False
 
     def _progress_line(self, seconds):
         line = "Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_)
@@ -651,8 +667,10 @@ class _BaseScratchMLP(BaseEstimator):
         widths = [coef.shape[1] for coef in self.coefs_]
         # A layer's product and its input are alive together; the first
         # layer's input counts too, as a product may cast or densify X's chunk.
-        row_bytes = kernels.xp.finfo(dtype).bits // 8 * max(
-            a + b for a, b in zip([X.shape[1], *widths], widths, strict=False)
+        row_bytes = (
+            kernels.xp.finfo(dtype).bits
+            // 8
+            * max(a + b for a, b in zip([X.shape[1], *widths], widths, strict=False))
         )
         n_samples = X.shape[0]
         # working_memory is a limit, not a target: past a few tens of MiB a

@@ -495,10 +495,15 @@ class Batches:
         The largest batch.
     kernels : kernel table
         The backend of the arrays.
+
+    Attributes
+    ----------
+    X, Y, sample_weight, batch_size : as given
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, kernels):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
         self.kernels = kernels
         self._order = None
         in_place = kernels.in_place
