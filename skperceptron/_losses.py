@@ -51,20 +51,8 @@ def squared_error(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
 def poisson_deviance(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Half Poisson deviance, ``sum_k y_k log(y_k / out_k) - y_k + out_k``, averaged.
 
-    Parameters
-    ----------
-    y : array of shape (n_samples, n_outputs)
-        Non-negative targets.
-    out : array of shape (n_samples, n_outputs)
-        Predicted means (exponential output activation).
-    sample_weight : array of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-    kernels : kernel table, default=NUMPY_KERNELS
-        The backend of the arrays.
-
-    Returns
-    -------
-    loss : float or 0-d array
+    Takes and returns what :func:`squared_error` does, with ``y`` the
+    non-negative targets and ``out`` the predicted means (exponential output).
     """
     per_sample = kernels.sum_outputs(kernels.xlogy(y, y / out) - y + out)
     return kernels.weighted_mean(per_sample, sample_weight)
@@ -73,20 +61,8 @@ def poisson_deviance(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
 def log_loss(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Multinomial log-loss, ``-sum_k y_k log out_k``, averaged over samples.
 
-    Parameters
-    ----------
-    y : array of shape (n_samples, n_classes)
-        One-hot encoded labels.
-    out : array of shape (n_samples, n_classes)
-        Predicted class probabilities (softmax output activation).
-    sample_weight : array of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-    kernels : kernel table, default=NUMPY_KERNELS
-        The backend of the arrays.
-
-    Returns
-    -------
-    loss : float or 0-d array
+    Takes and returns what :func:`squared_error` does, with ``y`` one-hot
+    encoded labels and ``out`` the predicted class probabilities (softmax output).
     """
     # Clipped probabilities have finite logarithms, so ``y * log`` is ``xlogy``.
     log_prob = kernels.log(kernels.clipped(out))
@@ -96,20 +72,9 @@ def log_loss(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
 def binary_log_loss(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Binary log-loss summed over independent outputs, averaged over samples.
 
-    Parameters
-    ----------
-    y : array of shape (n_samples, n_outputs)
-        Binary labels (one column per label).
-    out : array of shape (n_samples, n_outputs)
-        Predicted probabilities of the positive class (logistic output).
-    sample_weight : array of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-    kernels : kernel table, default=NUMPY_KERNELS
-        The backend of the arrays.
-
-    Returns
-    -------
-    loss : float or 0-d array
+    Takes and returns what :func:`squared_error` does, with ``y`` binary
+    labels (one column per label) and ``out`` the probabilities of the positive
+    class (logistic output).
     """
     prob = kernels.clipped(out)
     per_sample = -kernels.sum_outputs(

@@ -769,29 +769,11 @@ class _BaseScratchMLP(BaseEstimator):
 def objective_inputs(estimator, X, y, sample_weight=None):
     """Validate data for a fitted estimator's training objective.
 
-    The estimator is left as it is. This is what :mod:`skperceptron.utils`
-    evaluates the objective on.
-
-    Parameters
-    ----------
-    estimator : ScratchMLPClassifier or ScratchMLPRegressor
-        A fitted estimator.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Input data.
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-
-    Returns
-    -------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        The validated input.
-    Y : ndarray of shape (n_samples, n_outputs)
-        The encoded 2-D targets, in float64.
-    sample_weight : ndarray of shape (n_samples,) or None
-        The sample weights with the class weights folded in: what ``fit``
-        hands to the network.
+    The estimator is left as it is. The parameters are those of
+    :func:`skperceptron.utils.loss_and_gradients`, which evaluates the
+    objective on what this returns: ``X``, the encoded 2-D targets (float64)
+    and the sample weights with the class weights folded in, as ``fit``
+    hands them to the network.
     """
     check_is_fitted(estimator)
     X, y = estimator._check_X_y(X, y, reset=False)

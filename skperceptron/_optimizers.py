@@ -37,6 +37,8 @@ class Optimizer:
     """
 
     _SCRATCH = ()
+    # The name of one of the state's arrays, which tells the backend.
+    _STATE = None
 
     def __init__(self, learning_rate_init, kernels):
         self.learning_rate_init = learning_rate_init
@@ -57,11 +59,17 @@ class Optimizer:
     def __setstate__(self, state):
         """Restore a pickled optimizer and reallocate its scratch vectors."""
         self.__dict__.update(state)
-        self.kernels = kernels_for(self._state_vector())
+        self.kernels = kernels_for(getattr(self, self._STATE))
         self._allocate_scratch()
 
-    def _state_vector(self):
-        """Return one of the state's arrays, which tells the backend."""
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``.
+
+        Parameters
+        ----------
+        params, grad : array of shape (n_params,)
+            Flat parameters and their gradient.
+        """
         raise NotImplementedError
 
     def iteration_ends(self, time_step):
@@ -149,6 +157,7 @@ class SGD(Optimizer):
         self._allocate_scratch()
 
     _SCRATCH = ("_step", "_update")
+    _STATE = "velocity"
 
     def _allocate_scratch(self):
         self._step = self.kernels.buffer_like(self.velocity)
@@ -156,17 +165,8 @@ class SGD(Optimizer):
             self.kernels.buffer_like(self.velocity) if self.nesterov else None
         )
 
-    def _state_vector(self):
-        return self.velocity
-
     def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``.
-
-        Parameters
-        ----------
-        params, grad : ndarray of shape (n_params,)
-            Flat parameters and their gradient.
-        """
+        """Take one step of momentum SGD (see :meth:`Optimizer.step`)."""
         multiply = self.kernels.multiply
         step = multiply(grad, self.learning_rate, self._step)
         self.velocity *= self.momentum
@@ -192,20 +192,11 @@ class SGD(Optimizer):
             )
 
     def trigger_stopping(self, msg, verbose):
-        """Decide whether stalled progress ends training.
+        """Stop, or with the adaptive schedule first lower the learning rate.
 
-        Parameters
-        ----------
-        msg : str
-            Why progress stalled, printed when ``verbose``.
-        verbose : bool
-            Whether to print what is decided.
-
-        Returns
-        -------
-        is_stopping : bool
-            True when training must stop; the adaptive schedule first lowers
-            the learning rate.
+        The arguments and the return value are those of
+        :meth:`Optimizer.trigger_stopping`; the adaptive schedule returns
+        False while it can still divide the learning rate by 5.
         """
         if self.lr_schedule != "adaptive":
             return super().trigger_stopping(msg, verbose)
@@ -271,22 +262,14 @@ class Adam(Optimizer):
         self._allocate_scratch()
 
     _SCRATCH = ("_update", "_denominator")
+    _STATE = "ms"
 
     def _allocate_scratch(self):
         self._update = self.kernels.buffer_like(self.ms)
         self._denominator = self.kernels.buffer_like(self.ms)
 
-    def _state_vector(self):
-        return self.ms
-
     def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``.
-
-        Parameters
-        ----------
-        params, grad : ndarray of shape (n_params,)
-            Flat parameters and their gradient.
-        """
+        """Take one Adam step (see :meth:`Optimizer.step`)."""
         multiply = self.kernels.multiply
         self.t += 1
         update = self._update
