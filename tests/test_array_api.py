@@ -173,3 +173,67 @@ def test_warm_start_continues_on_the_device():
         clf = ScratchMLPClassifier(warm_start=True, **params).fit(X, y).fit(X, y)
     for got, expected in zip(clf.coefs_, ours.coefs_):
         np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize(
+    "loss, n_outputs",
+    [("squared_error", 2), ("poisson", 2), ("log_loss", 3), ("binary_log_loss", 2)],
+)
+def test_array_api_kernels_give_the_numpy_gradient(activation, loss, n_outputs):
+    # The same backprop through both kernel tables: weighted samples, dropout
+    # masks on both hidden layers, L2 penalty.
+    from skperceptron._kernels import ArrayAPIKernels
+    from skperceptron._network import Network, Workspace
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 4))
+    if loss == "log_loss":
+        Y = np.eye(n_outputs)[rng.randint(n_outputs, size=12)]
+    elif loss == "binary_log_loss":
+        Y = rng.randint(2, size=(12, n_outputs)).astype(float)
+    else:
+        Y = rng.uniform(0, 2, size=(12, n_outputs))
+    weights = rng.uniform(0.5, 2, 12)
+    masks = [(rng.rand(12, 6) > 0.3) / 0.7, (rng.rand(12, 5) > 0.5) / 0.5]
+    reference = Network([4, 6, 5, n_outputs], activation, loss, np.float64)
+    reference.initialize(np.random.RandomState(1))
+    workspace = Workspace(reference, 12, dropout=True)
+    expected = reference.loss_gradient(X, Y, weights, 0.1, workspace, masks)
+
+    kernels = ArrayAPIKernels(strict, strict.Device("CPU_DEVICE"))
+    network = Network.from_parameters(
+        reference.coefs, reference.intercepts, activation, loss, np.float64, kernels
+    )
+    on_strict = Workspace(network, 12, dropout=True)
+    got = network.loss_gradient(
+        strict.asarray(X),
+        strict.asarray(Y),
+        strict.asarray(weights),
+        0.1,
+        on_strict,
+        [strict.asarray(mask) for mask in masks],
+    )
+    assert float(got) == pytest.approx(expected, rel=1e-12)
+    np.testing.assert_allclose(
+        np.asarray(on_strict.grad), workspace.grad, rtol=1e-11, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch", "array_api_strict"])
+def test_dropout_masks_are_inverted_dropout_in_every_backend(backend):
+    from skperceptron._kernels import kernels_for
+    from skperceptron._network import Network, Workspace
+
+    xp = {"numpy": np, "torch": torch, "array_api_strict": strict}[backend]
+    kernels = kernels_for(xp.zeros(1))
+    network = Network([3, 400, 300, 2], "relu", "log_loss", np.float64, kernels)
+    workspace = Workspace(network, 500, dropout=True)
+    rates = [0.25, 0.6]
+    masks = workspace.dropout_masks(kernels.dropout_rng(0), rates, 500)
+    for rate, mask, width in zip(rates, masks, [400, 300]):
+        values = np.asarray(mask.numpy() if backend == "torch" else mask)
+        assert values.shape == (500, width)
+        kept = values != 0
+        np.testing.assert_allclose(values[kept], 1 / (1 - rate))
+        assert kept.mean() == pytest.approx(1 - rate, abs=0.01)
