@@ -4,9 +4,14 @@ Every derivative is written in terms of the activation's *output* ``a = f(z)``
 (``f'(z) = a (1 - a)`` for the logistic, ``1 - a**2`` for tanh, ``[a > 0]`` for
 ReLU), so the backward pass never needs the pre-activations ``z``.
 
-Each derivative multiplies ``delta`` in place and may use a ``scratch`` array
-of ``a``'s shape and dtype for its intermediate factor, so that a training
-loop that passes one allocates nothing per batch.
+Each derivative multiplies ``delta`` in place, writing its factor ``f'(z)``
+into ``factor``, an array of ``a``'s shape and dtype, so that a training loop
+allocates nothing per batch.
+
+``ACTIVATIONS`` and ``DERIVATIVES`` are the NumPy entries of the kernel table
+(:mod:`skperceptron._kernels`); ``ARRAY_API_ACTIVATIONS`` and
+``ARRAY_API_DERIVATIVES`` are the same functions for any array-API namespace
+``xp``, written functionally because the array API has no ``out=``.
 """
 
 import numpy as np
@@ -47,31 +52,29 @@ def softmax(z):
     z /= z.sum(axis=1, keepdims=True)
 
 
-def identity_derivative(a, delta, scratch=None):
+def identity_derivative(a, delta, factor):
     """Multiply ``delta`` by the identity's derivative, 1: nothing to do."""
 
 
-def logistic_derivative(a, delta, scratch=None):
+def logistic_derivative(a, delta, factor):
     """Multiply ``delta`` in place by ``f'(z) = a (1 - a)``."""
     delta *= a
-    delta *= np.subtract(1, a, out=scratch)
+    delta *= np.subtract(1, a, out=factor)
 
 
-def tanh_derivative(a, delta, scratch=None):
+def tanh_derivative(a, delta, factor):
     """Multiply ``delta`` in place by ``f'(z) = 1 - a**2``."""
-    square = np.multiply(a, a, out=scratch)
+    square = np.multiply(a, a, out=factor)
     delta *= np.subtract(1, square, out=square)
 
 
-def relu_derivative(a, delta, scratch=None):
+def relu_derivative(a, delta, factor):
     """Multiply ``delta`` in place by ``f'(z) = [a > 0]``.
 
     A multiplication by the 0/1 factor is several times faster than zeroing
     ``delta`` through a boolean mask, whose branches the CPU cannot predict.
     """
-    if scratch is None:
-        scratch = np.empty_like(a)
-    delta *= np.greater(a, 0, out=scratch)
+    delta *= np.greater(a, 0, out=factor)
 
 
 #: Forward functions by name, for hidden and output layers.
@@ -90,4 +93,30 @@ DERIVATIVES = {
     "logistic": logistic_derivative,
     "tanh": tanh_derivative,
     "relu": relu_derivative,
+}
+
+
+def _softmax_xp(z, xp):
+    exp = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+    return exp / xp.sum(exp, axis=1, keepdims=True)
+
+
+#: The same forward functions for an array-API namespace ``xp``: ``f(z, xp)``
+#: returns a new array.
+ARRAY_API_ACTIVATIONS = {
+    "identity": lambda z, xp: z,
+    "logistic": lambda z, xp: 1 / (1 + xp.exp(-z)),
+    "tanh": lambda z, xp: xp.tanh(z),
+    "relu": lambda z, xp: xp.clip(z, min=0),
+    "exp": lambda z, xp: xp.exp(z),
+    "softmax": _softmax_xp,
+}
+
+#: The same derivatives for an array-API namespace: ``d(a, delta, xp)``
+#: returns ``delta * f'(z)`` as a new array.
+ARRAY_API_DERIVATIVES = {
+    "identity": lambda a, delta, xp: delta,
+    "logistic": lambda a, delta, xp: delta * (a * (1 - a)),
+    "tanh": lambda a, delta, xp: delta * (1 - a * a),
+    "relu": lambda a, delta, xp: delta * xp.astype(a > 0, a.dtype),
 }

@@ -19,118 +19,76 @@ Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` of their dtype) inside
 the logarithms, as scikit-learn does. A Poisson mean that underflowed to 0 is
 read as the dtype's smallest normal number inside its logarithm, so that the
 deviance is finite wherever the network is: a zero count contributes ``p_k``,
-nothing undefined.
+nothing undefined. Each formula is written once; the reductions and
+element-wise functions it uses come from the kernel table of the arrays'
+backend (:mod:`skperceptron._kernels`).
 """
 
-import numpy as np
-from scipy.special import xlogy
+from ._kernels import NUMPY_KERNELS
 
 
-def _weighted_mean(per_sample, sample_weight):
-    if sample_weight is None:
-        return float(per_sample.mean())
-    return float(np.dot(sample_weight, per_sample) / sample_weight.sum())
-
-
-def _weighted_total(y, values, sample_weight):
-    """Return ``sum_i s_i sum_k y_ik values_ik / sum_i s_i`` (plain mean if no s)."""
-    if sample_weight is None:
-        return float(np.vdot(y, values)) / y.shape[0]
-    return _weighted_mean(np.einsum("ij,ij->i", y, values), sample_weight)
-
-
-def _clipped(prob):
-    eps = np.finfo(prob.dtype).eps
-    # Two ufuncs with out= cost a fraction of np.clip's Python wrapper.
-    clipped = np.maximum(prob, eps)
-    return np.minimum(clipped, 1 - eps, out=clipped)
-
-
-def squared_error(y, out, sample_weight=None):
+def squared_error(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Half squared error, ``1/2 sum_k (out_k - y_k)^2``, averaged over samples.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples, n_outputs)
+    y : array of shape (n_samples, n_outputs)
         Targets.
-    out : ndarray of shape (n_samples, n_outputs)
+    out : array of shape (n_samples, n_outputs)
         Network outputs (identity output activation).
-    sample_weight : ndarray of shape (n_samples,), default=None
+    sample_weight : array of shape (n_samples,), default=None
         Weights of the samples in the mean.
+    kernels : kernel table, default=NUMPY_KERNELS
+        The backend of the arrays (:mod:`skperceptron._kernels`).
 
     Returns
     -------
-    loss : float
+    loss : float or 0-d array
+        A Python float with NumPy; a 0-d array of the arrays' namespace
+        otherwise, so that a GPU need not wait for it.
     """
     residual = out - y
-    return 0.5 * _weighted_total(residual, residual, sample_weight)
+    return 0.5 * kernels.weighted_total(residual, residual, sample_weight)
 
 
-def poisson_deviance(y, out, sample_weight=None):
+def poisson_deviance(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Half Poisson deviance, ``sum_k y_k log(y_k / out_k) - y_k + out_k``, averaged.
 
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples, n_outputs)
-        Non-negative targets.
-    out : ndarray of shape (n_samples, n_outputs)
-        Predicted means (exponential output activation).
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-
-    Returns
-    -------
-    loss : float
+    Takes and returns what :func:`squared_error` does, with ``y`` the
+    non-negative targets and ``out`` the predicted means (exponential output).
     """
     # ``exp`` underflows to 0 for finite pre-activations (below about -87 in
     # float32): ``y / out`` would then be 0 / 0 or y / 0. The logarithm of the
     # mean is taken of ``max(out, tiny)`` instead, and ``xlogy(y, y)`` is 0 for
     # a zero count, which so contributes ``out`` alone.
-    log_out = np.log(np.maximum(out, np.finfo(out.dtype).tiny))
-    per_sample = (xlogy(y, y) - y * log_out - y + out).sum(axis=1)
-    return _weighted_mean(per_sample, sample_weight)
+    log_out = kernels.floored_log(out)
+    per_sample = kernels.sum_outputs(kernels.xlogy(y, y) - y * log_out - y + out)
+    return kernels.weighted_mean(per_sample, sample_weight)
 
 
-def log_loss(y, out, sample_weight=None):
+def log_loss(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Multinomial log-loss, ``-sum_k y_k log out_k``, averaged over samples.
 
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples, n_classes)
-        One-hot encoded labels.
-    out : ndarray of shape (n_samples, n_classes)
-        Predicted class probabilities (softmax output activation).
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-
-    Returns
-    -------
-    loss : float
+    Takes and returns what :func:`squared_error` does, with ``y`` one-hot
+    encoded labels and ``out`` the predicted class probabilities (softmax output).
     """
     # Clipped probabilities have finite logarithms, so ``y * log`` is ``xlogy``.
-    log_prob = _clipped(out)
-    return -_weighted_total(y, np.log(log_prob, out=log_prob), sample_weight)
+    log_prob = kernels.log(kernels.clipped(out))
+    return -kernels.weighted_total(y, log_prob, sample_weight)
 
 
-def binary_log_loss(y, out, sample_weight=None):
+def binary_log_loss(y, out, sample_weight=None, kernels=NUMPY_KERNELS):
     """Binary log-loss summed over independent outputs, averaged over samples.
 
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples, n_outputs)
-        Binary labels (one column per label).
-    out : ndarray of shape (n_samples, n_outputs)
-        Predicted probabilities of the positive class (logistic output).
-    sample_weight : ndarray of shape (n_samples,), default=None
-        Weights of the samples in the mean.
-
-    Returns
-    -------
-    loss : float
+    Takes and returns what :func:`squared_error` does, with ``y`` binary
+    labels (one column per label) and ``out`` the probabilities of the positive
+    class (logistic output).
     """
-    prob = _clipped(out)
-    per_sample = -(xlogy(y, prob) + xlogy(1 - y, 1 - prob)).sum(axis=1)
-    return _weighted_mean(per_sample, sample_weight)
+    prob = kernels.clipped(out)
+    per_sample = -kernels.sum_outputs(
+        kernels.xlogy(y, prob) + kernels.xlogy(1 - y, 1 - prob)
+    )
+    return kernels.weighted_mean(per_sample, sample_weight)
 
 
 #: Loss functions by name.
@@ -148,3 +106,6 @@ OUTPUT_ACTIVATIONS = {
     "log_loss": "softmax",
     "binary_log_loss": "logistic",
 }
+
+#: The loss each output activation is canonical for (the inverse of the above).
+LOSS_FOR_OUTPUT = {output: loss for loss, output in OUTPUT_ACTIVATIONS.items()}

@@ -7,6 +7,7 @@ network lives in :mod:`skperceptron._network` and :mod:`skperceptron._optimizers
 """
 
 import copy
+import math
 import sys
 import time
 import warnings
@@ -29,6 +30,12 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
+from sklearn.utils._array_api import (
+    _convert_to_numpy,
+    _is_numpy_namespace,
+    get_namespace,
+    get_namespace_and_device,
+)
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -48,8 +55,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._losses import OUTPUT_ACTIVATIONS, _clipped
-from ._network import Network, Workspace, forward_pass
+from ._kernels import NUMPY_KERNELS, ArrayAPIKernels
+from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
+from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -178,12 +186,16 @@ class _BaseScratchMLP(BaseEstimator):
     def _loss_name(self):
         return self.loss
 
-    def _initialize(self, n_outputs, layer_units, dtype, random_state):
+    def _initialize(
+        self, n_outputs, layer_units, dtype, random_state, kernels=NUMPY_KERNELS
+    ):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(layer_units)
-        network = Network(layer_units, self.activation, self._loss_name(), dtype)
+        network = Network(
+            layer_units, self.activation, self._loss_name(), dtype, kernels
+        )
         network.initialize(random_state)
         self.out_activation_ = network.out_activation
         self._attach(network)
@@ -229,7 +241,7 @@ class _BaseScratchMLP(BaseEstimator):
         self.coefs_ = list(network.coefs)
         self.intercepts_ = list(network.intercepts)
 
-    def _synced_network(self, layer_units):
+    def _synced_network(self, layer_units, kernels=NUMPY_KERNELS):
         """Return the training network: the fitted model under the current parameters.
 
         ``coefs_`` and ``intercepts_`` are the model, and the estimator's
@@ -266,15 +278,21 @@ class _BaseScratchMLP(BaseEstimator):
             network is None
             or network.activation != self.activation
             or network.loss != loss
+            or not _same_backend(network.kernels, kernels)
             or len(arrays) != 2 * len(network.coefs)
             or any(
                 given is not view
                 for given, view in zip(arrays, network.coefs + network.intercepts)
             )
         ):
-            dtype = np.result_type(self.coefs_[0].dtype, np.float32)
-            network = Network(layer_units, self.activation, loss, dtype)
-            network.load(self.coefs_, self.intercepts_)
+            network = Network.from_parameters(
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                loss,
+                _parameter_dtype(self.coefs_[0].dtype, kernels),
+                kernels,
+            )
             self._attach(network)
         return network
 
@@ -296,7 +314,7 @@ class _BaseScratchMLP(BaseEstimator):
         # both continue the dropout stream, and partial_fit steps the
         # optimizer it keeps, whose state (without scratch vectors) is saved.
         previous = (
-            [array.copy() for array in self.coefs_ + self.intercepts_]
+            [_copy(array) for array in self.coefs_ + self.intercepts_]
             if continues and not incremental
             else []
         )
@@ -334,9 +352,15 @@ class _BaseScratchMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        kernels = _kernels_of(X)
+        if kernels is not NUMPY_KERNELS:
+            self._check_array_api_solver(kernels)
+            # Targets are checked and encoded on the host, then moved to X's
+            # device with the weights.
+            y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
+            sample_weight = _to_numpy(_check_sample_weight(sample_weight, X))
         sample_weight = self._weigh_classes(Y, sample_weight)
         if sample_weight is not None and not sample_weight.sum():
             raise ValueError(
@@ -349,12 +373,14 @@ class _BaseScratchMLP(BaseEstimator):
 
         random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(Y.shape[1], layer_units, X.dtype, random_state)
-        network = self._synced_network(layer_units)
+            self._initialize(Y.shape[1], layer_units, X.dtype, random_state, kernels)
+        network = self._synced_network(layer_units, kernels)
         self.n_outputs_ = Y.shape[1]
         if X.dtype != network.dtype:
-            X = X.astype(network.dtype)
-        Y = np.asarray(Y, dtype=network.dtype)
+            X = kernels.astype(X, network.dtype)
+        Y = kernels.asarray(Y, network.dtype)
+        if kernels is not NUMPY_KERNELS and sample_weight is not None:
+            sample_weight = kernels.asarray(sample_weight, network.dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
             if not first_pass:
@@ -382,24 +408,35 @@ class _BaseScratchMLP(BaseEstimator):
         names = _OPTIMIZER_PARAMETERS[self.solver]
         return (self.solver, *(getattr(self, name) for name in names))
 
+    def _check_array_api_solver(self, kernels):
+        if self.solver == "lbfgs":
+            raise ValueError(
+                "solver='lbfgs' runs SciPy's L-BFGS-B, which needs NumPy arrays, "
+                f"but X is a {kernels.xp.__name__} array under "
+                "array_api_dispatch=True. Use solver='adam' or 'sgd' to train in "
+                "that namespace and on its device, or pass NumPy arrays."
+            )
+
     def _make_optimizer(self, network):
         if self.solver == "sgd":
             return SGD(
-                network.params.size,
+                network.params.shape[0],
                 network.dtype,
                 self.learning_rate_init,
                 self.learning_rate,
                 self.momentum,
                 self.nesterovs_momentum,
                 self.power_t,
+                kernels=network.kernels,
             )
         return Adam(
-            network.params.size,
+            network.params.shape[0],
             network.dtype,
             self.learning_rate_init,
             self.beta_1,
             self.beta_2,
             self.epsilon,
+            kernels=network.kernels,
         )
 
     def _validation_split(self, X, Y, sample_weight, random_state):
@@ -458,44 +495,40 @@ class _BaseScratchMLP(BaseEstimator):
             self._optimizer = self._make_optimizer(network)
         optimizer = self._optimizer
 
+        kernels = network.kernels
+        validation = None
         if self.early_stopping:
+            split = _to_numpy(X), _to_numpy(Y), _to_numpy(sample_weight)
             X, Y, sample_weight, X_val, y_val, sw_val = self._validation_split(
-                X, Y, sample_weight, random_state
+                *(split if kernels is not NUMPY_KERNELS else (X, Y, sample_weight)),
+                random_state,
             )
+            if kernels is not NUMPY_KERNELS:
+                # Split on the host (the labels are decoded there), trained on
+                # the device.
+                X, Y, X_val = (kernels.asarray(a, network.dtype) for a in (X, Y, X_val))
+                if sample_weight is not None:
+                    sample_weight = kernels.asarray(sample_weight, network.dtype)
+            validation = X_val, y_val, sw_val
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
-
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                _warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped",
-                    UserWarning,
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
-
+        batch_size = self._batch_size(n_samples)
         workspace = Workspace(network, batch_size, dropout=any(dropout))
-        dense = isinstance(X, np.ndarray)
-        X_buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype) if dense else None
-        # Shuffled batches are gathered into buffers reused by every batch.
-        Y_buffer = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        sw_buffer = (
-            None
-            if sample_weight is None
-            else np.empty(batch_size, dtype=sample_weight.dtype)
-        )
+        batches = Batches(X, Y, sample_weight, batch_size, kernels)
         if not any(dropout):
             self._dropout_rng = None
         elif getattr(self, "_dropout_rng", None) is None:
             # Seeded once per model, then kept (and pickled), so that a stream
             # of partial_fit or warm-start calls continues one mask sequence.
-            self._dropout_rng = np.random.default_rng(
+            self._dropout_rng = kernels.dropout_rng(
                 random_state.randint(np.iinfo(np.int32).max)
             )
-        best_params = network.params.copy() if self.early_stopping else None
-        last_finite = network.params.copy()
+        best_params = (
+            kernels.xp.asarray(network.params, copy=True)
+            if self.early_stopping
+            else None
+        )
+        last_finite = kernels.xp.asarray(network.params, copy=True)
 
         try:
             self.n_iter_ = 0
@@ -503,90 +536,25 @@ class _BaseScratchMLP(BaseEstimator):
                 started = time.perf_counter()
                 if self.shuffle:
                     sample_idx = shuffle(sample_idx, random_state=random_state)
+                    batches.reorder(sample_idx)
                 last_finite[...] = network.params
-                accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    size = batch.stop - batch.start
-                    sw_batch = None
-                    if not self.shuffle:
-                        X_batch, Y_batch = X[batch], Y[batch]
-                        if sample_weight is not None:
-                            sw_batch = sample_weight[batch]
-                    else:
-                        # The indices are valid: mode="clip" spares take's
-                        # bounds checks and the buffered copy "raise" makes.
-                        idx = sample_idx[batch]
-                        if dense:
-                            X_batch = np.take(
-                                X, idx, axis=0, out=X_buffer[:size], mode="clip"
-                            )
-                        else:
-                            X_batch = X[idx]
-                        Y_batch = np.take(
-                            Y, idx, axis=0, out=Y_buffer[:size], mode="clip"
-                        )
-                        if sample_weight is not None:
-                            sw_batch = np.take(
-                                sample_weight, idx, out=sw_buffer[:size], mode="clip"
-                            )
-                    if sw_batch is not None and not sw_batch.sum():
-                        # The batch's objective is 0 / 0: it takes no step.
-                        continue
-                    masks = _dropout_masks(self._dropout_rng, dropout, workspace, size)
-                    batch_loss = network.loss_gradient(
-                        X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
-                    )
-                    if not np.isfinite(batch_loss):
-                        network.params[...] = last_finite
-                        raise _Diverged
-                    accumulated_loss += batch_loss * size
-                    optimizer.step(network.params, workspace.grad)
-                if not np.isfinite(network.params).all():
+                epoch_loss = self._train_one_epoch(
+                    network, optimizer, workspace, batches, self._dropout_rng, dropout
+                )
+                # Checked once per epoch, not per batch (on a GPU each check
+                # waits for the device): a non-finite batch loss stays in the
+                # sum, and the epoch's start is what is restored either way.
+                if not (math.isfinite(epoch_loss) and network.is_finite()):
                     network.params[...] = last_finite
                     raise _Diverged
-
-                self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.early_stopping:
-                    best = self._record_validation_score(X_val, y_val, sw_val)
-                    if best:
-                        best_params[...] = network.params
-                else:
-                    self._record_training_loss()
+                self._record_epoch(
+                    epoch_loss, n_samples, network, best_params, validation
+                )
                 if self.verbose:
                     print(self._progress_line(time.perf_counter() - started))
-
                 optimizer.iteration_ends(self.t_)
-
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self.early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    if optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    self._no_improvement_count = 0
-
-                if incremental:
+                if self._stop_training(optimizer, incremental):
                     break
-
-                if self.n_iter_ == self.max_iter:
-                    _warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                    )
         except KeyboardInterrupt:
             _warn("Training interrupted by user.", UserWarning)
         except BaseException:
@@ -596,6 +564,84 @@ class _BaseScratchMLP(BaseEstimator):
 
         if self.early_stopping:
             network.params[...] = best_params
+
+    def _batch_size(self, n_samples):
+        """Return the size of the minibatches, warning when it is clipped."""
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            _warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                UserWarning,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _train_one_epoch(
+        self, network, optimizer, workspace, batches, dropout_rng, dropout
+    ):
+        """Take one optimizer step per minibatch; return the epoch's mean loss."""
+        n_samples = batches.X.shape[0]
+        kernels = network.kernels
+        # Only weights holding a zero can make a batch weightless: test each
+        # batch only then (on a GPU each test waits for the device).
+        weights = batches.sample_weight
+        may_be_weightless = weights is not None and not bool(
+            kernels.xp.all(weights != 0)
+        )
+        accumulated_loss = 0.0
+        for batch in gen_batches(n_samples, batches.batch_size):
+            size = batch.stop - batch.start
+            X_batch, Y_batch, sw_batch = batches.take(batch)
+            if may_be_weightless and not float(kernels.total(sw_batch)):
+                # The batch's objective is 0 / 0: it takes no step.
+                continue
+            masks = workspace.dropout_masks(dropout_rng, dropout, size)
+            batch_loss = network.loss_gradient(
+                X_batch, Y_batch, sw_batch, self.alpha, workspace, masks
+            )
+            accumulated_loss += batch_loss * size
+            optimizer.step(network.params, workspace.grad)
+        return float(accumulated_loss / n_samples)
+
+    def _record_epoch(self, epoch_loss, n_samples, network, best_params, validation):
+        """Record a finished epoch: its loss, and the score that decides stopping."""
+        self.n_iter_ += 1
+        self.loss_ = epoch_loss
+        self.t_ += n_samples
+        self.loss_curve_.append(self.loss_)
+        if self.early_stopping:
+            if self._record_validation_score(*validation):
+                best_params[...] = network.params
+        else:
+            self._record_training_loss()
+
+    def _stop_training(self, optimizer, incremental):
+        """Decide whether training ends after this epoch, warning at max_iter."""
+        if self._no_improvement_count > self.n_iter_no_change:
+            if self.early_stopping:
+                msg = (
+                    "Validation score did not improve more than "
+                    "tol=%f for %d consecutive epochs."
+                    % (self.tol, self.n_iter_no_change)
+                )
+            else:
+                msg = (
+                    "Training loss did not improve more than tol=%f"
+                    " for %d consecutive epochs." % (self.tol, self.n_iter_no_change)
+                )
+            if optimizer.trigger_stopping(msg, self.verbose):
+                return True
+            self._no_improvement_count = 0
+        if incremental:
+            return True
+        if self.n_iter_ == self.max_iter:
+            _warn(
+                "Stochastic Optimizer: Maximum iterations (%d) "
+                "reached and the optimization hasn't converged yet." % self.max_iter,
+                ConvergenceWarning,
+            )
+        return False
 
     def _progress_line(self, seconds):
         line = "Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_)
@@ -716,6 +762,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _check_X_y(self, X, y, reset):
         """Validate training data as scikit-learn's MLP does."""
+        xp, _ = get_namespace(X)
         return validate_data(
             self,
             X,
@@ -723,30 +770,9 @@ class _BaseScratchMLP(BaseEstimator):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=not is_classifier(self),
-            dtype=(np.float64, np.float32),
+            dtype=(xp.float64, xp.float32),
             reset=reset,
         )
-
-    def _objective_inputs(self, X, y, sample_weight=None):
-        """Validate data for the training objective, leaving the estimator as it is.
-
-        Returns ``X``, the encoded 2-D targets and the sample weights with class
-        weights folded in: what ``fit`` hands to the network.
-        """
-        check_is_fitted(self)
-        X, y = self._check_X_y(X, y, reset=False)
-        # The network would broadcast a wrongly shaped target into a loss;
-        # reject it as scoring does.
-        n_columns = 1 if y.ndim == 1 else y.shape[1]
-        if n_columns != self._n_target_columns():
-            raise ValueError(
-                f"y has {n_columns} column(s) (shape {y.shape}), but the estimator "
-                f"was fitted on targets with {self._n_target_columns()}."
-            )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X)
-        Y = self._encode(y)
-        return X, Y, self._weigh_classes(Y, sample_weight)
 
     def _n_target_columns(self):
         """Return the number of columns of the targets the estimator was fitted on."""
@@ -772,12 +798,15 @@ class _BaseScratchMLP(BaseEstimator):
         gives the output layer's pre-activations.
         """
         defer_finite_check = False
+        kernels = _kernels_of(X)
         if check_input:
             # Scanning a wide X for NaN and infinity costs as much as a
             # quarter of the prediction; a narrower first layer's product
             # shows them as well, so scan that, and X only if it is not finite.
             defer_finite_check = (
-                not sp.issparse(X) and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
+                kernels is NUMPY_KERNELS
+                and not sp.issparse(X)
+                and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
             )
             X = validate_data(
                 self,
@@ -787,12 +816,18 @@ class _BaseScratchMLP(BaseEstimator):
                 ensure_all_finite=not defer_finite_check,
             )
         out_activation = out_activation or self.out_activation_
-        dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
+        if kernels is NUMPY_KERNELS:
+            dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
+        else:
+            dtype = kernels.xp.result_type(X.dtype, self.coefs_[0].dtype)
+        network = self._prediction_network(dtype, kernels)
         widths = [coef.shape[1] for coef in self.coefs_]
         # A layer's product and its input are alive together; the first
         # layer's input counts too, as a product may cast or densify X's chunk.
-        row_bytes = dtype.itemsize * max(
-            a + b for a, b in zip([X.shape[1], *widths], widths, strict=False)
+        row_bytes = (
+            kernels.xp.finfo(dtype).bits
+            // 8
+            * max(a + b for a, b in zip([X.shape[1], *widths], widths, strict=False))
         )
         n_samples = X.shape[0]
         # working_memory is a limit, not a target: past a few tens of MiB a
@@ -800,34 +835,75 @@ class _BaseScratchMLP(BaseEstimator):
         # memory and page faults, so chunks never exceed _MAX_CHUNK_BYTES.
         working_bytes = min(get_config()["working_memory"] * 2**20, _MAX_CHUNK_BYTES)
         chunk = max(1, int(working_bytes // row_bytes))
+        workspace = Workspace(network, min(chunk, n_samples), backward=False)
         if chunk >= n_samples:
-            return self._forward_chunk(X, out_activation, defer_finite_check)
-        output = np.empty((n_samples, widths[-1]), dtype=dtype)
+            return self._forward_chunk(
+                network, workspace, X, out_activation, defer_finite_check
+            )
+        output = kernels.empty((n_samples, widths[-1]), dtype)
         for rows in gen_batches(n_samples, chunk):
             output[rows] = self._forward_chunk(
-                X[rows], out_activation, defer_finite_check
+                network, workspace, X[rows], out_activation, defer_finite_check
             )
         return output
 
-    def _forward_chunk(self, X, out_activation, check_finite):
+    def _check_namespace(self, X, method):
+        """Refuse ``X`` from another namespace or device than the fitted model's."""
+        if not get_config()["array_api_dispatch"]:
+            return
+        fitted, given = _kernels_of(self.coefs_[0]), _kernels_of(X)
+        if _same_backend(fitted, given):
+            return
+        raise ValueError(
+            f"Inputs passed to {type(self).__name__}.{method}() must use the same "
+            "namespace and the same device as those passed to fit(): the model "
+            f"lives in {fitted.xp.__name__} on {fitted.device!r}, X in "
+            f"{given.xp.__name__} on {given.device!r}. Fit again on X's namespace "
+            "and device."
+        )
+
+    def _prediction_network(self, dtype, kernels):
+        """Return a network holding ``coefs_`` in ``dtype``, reusing the fitted one."""
+        network = getattr(self, "_network", None)
+        if (
+            network is not None
+            and _same_backend(network.kernels, kernels)
+            and network.dtype == dtype
+            and len(self.coefs_) == len(network.coefs)
+            and all(
+                given is view
+                for given, view in zip(
+                    self.coefs_ + self.intercepts_, network.coefs + network.intercepts
+                )
+            )
+        ):
+            return network
+        return Network.from_parameters(
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            LOSS_FOR_OUTPUT[self.out_activation_],
+            dtype,
+            kernels,
+        )
+
+    def _forward_chunk(self, network, workspace, X, out_activation, check_finite):
         def check_first_product(product):
             if not _sums_to_finite(product):
                 # Raises the error validate_data would have raised if X holds
                 # NaN or infinity; a finite X whose product overflowed goes on.
                 assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
 
-        return forward_pass(
+        return network.forward(
             X,
-            self.coefs_,
-            self.intercepts_,
-            self.activation,
-            out_activation,
-            check_first_product if check_finite else None,
+            workspace,
+            out_activation=out_activation,
+            check_first_product=check_first_product if check_finite else None,
         )
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Score without input validation; NaN when predictions are not finite."""
-        y_pred = self._predict(X, check_input=False)
+        y_pred = _to_numpy(self._predict(X, check_input=False))
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)
@@ -866,6 +942,8 @@ class _BaseScratchMLP(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        # lbfgs runs SciPy on NumPy arrays and refuses other namespaces.
+        tags.array_api_support = self.solver in _STOCHASTIC_SOLVERS
         return tags
 
 
@@ -884,6 +962,93 @@ def _warn(message, category):
     ):
         frame, stacklevel = frame.f_back, stacklevel + 1
     warnings.warn(message, category, stacklevel=stacklevel)
+
+
+def objective_inputs(estimator, X, y, sample_weight=None):
+    """Validate data for a fitted estimator's training objective.
+
+    The estimator is left as it is. The parameters are those of
+    :func:`skperceptron.utils.loss_and_gradients`, which evaluates the
+    objective on what this returns: ``X``, the encoded 2-D targets (float64)
+    and the sample weights with the class weights folded in, as ``fit``
+    hands them to the network.
+    """
+    check_is_fitted(estimator)
+    X, y = estimator._check_X_y(X, y, reset=False)
+    # The network would broadcast a wrongly shaped target into a loss;
+    # reject it as scoring does.
+    n_columns = 1 if y.ndim == 1 else y.shape[1]
+    if n_columns != estimator._n_target_columns():
+        raise ValueError(
+            f"y has {n_columns} column(s) (shape {y.shape}), but the estimator "
+            f"was fitted on targets with {estimator._n_target_columns()}."
+        )
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, X)
+    Y = estimator._encode(y)
+    return X, Y, estimator._weigh_classes(Y, sample_weight)
+
+
+def _kernels_of(X):
+    """Return the kernel table that trains on and predicts for ``X``.
+
+    NumPy's, unless ``array_api_dispatch`` is on and ``X`` is a dense array of
+    another namespace (PyTorch, CuPy, array-api-strict, ...).
+    """
+    if sp.issparse(X):
+        return NUMPY_KERNELS
+    xp, is_array_api, device = get_namespace_and_device(X)
+    if not is_array_api or _is_numpy_namespace(xp):
+        return NUMPY_KERNELS
+    return ArrayAPIKernels(xp, device)
+
+
+def _same_backend(kernels, other):
+    """Whether two kernel tables work on the same namespace and device."""
+    return kernels.xp is other.xp and kernels.device == other.device
+
+
+def _to_numpy(array):
+    """Return an array of any namespace (or None) as a NumPy array on the host."""
+    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
+        return array
+    xp, is_array_api = get_namespace(array)
+    if not is_array_api:
+        return array
+    return _convert_to_numpy(array, xp)
+
+
+def _numpy_dtype(X):
+    """Return the NumPy dtype matching ``X``'s, whatever ``X``'s namespace."""
+    if isinstance(X.dtype, np.dtype):
+        return X.dtype
+    return np.dtype(str(X.dtype).rsplit(".", 1)[-1])
+
+
+def _like(reference, array):
+    """Return NumPy ``array`` in ``reference``'s namespace and on its device.
+
+    Labels that are not numbers (strings, objects) have no place on a device
+    and stay NumPy arrays.
+    """
+    if isinstance(reference, np.ndarray) or array.dtype.kind not in "biuf":
+        return array
+    xp, _, device = get_namespace_and_device(reference)
+    return xp.asarray(array, device=device)
+
+
+def _ravel(array):
+    """Return a 2-D array with one column as a 1-D array, in its namespace."""
+    if isinstance(array, np.ndarray):
+        return array.ravel()
+    return get_namespace(array)[0].reshape(array, (-1,))
+
+
+def _copy(array):
+    """Return a copy of an array of any namespace, on its device."""
+    if isinstance(array, np.ndarray):
+        return array.copy()
+    return get_namespace(array)[0].asarray(array, copy=True)
 
 
 def _sums_to_finite(array):
@@ -917,21 +1082,11 @@ def _check_class_weight_values(class_weight, name):
         check_non_negative(weights, name)
 
 
-def _dropout_masks(rng, rates, workspace, n_samples):
-    """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer."""
-    if rng is None:
-        return None
-    masks = []
-    for rate, buffer, keep in zip(rates, workspace.masks, workspace.scratch):
-        if rate == 0:
-            masks.append(None)
-            continue
-        # Drawn and scaled in the workspace's buffers: nothing is allocated.
-        mask = rng.random(out=buffer[:n_samples], dtype=buffer.dtype)
-        np.greater_equal(mask, rate, out=keep[:n_samples])
-        np.multiply(keep[:n_samples], 1.0 / (1.0 - rate), out=mask)
-        masks.append(mask)
-    return masks
+def _parameter_dtype(dtype, kernels):
+    """Return the floating dtype parameters of ``dtype`` are trained in."""
+    if kernels is NUMPY_KERNELS:
+        return np.result_type(dtype, np.float32)
+    return dtype
 
 
 def _lbfgs_iterations(result, max_iter):
@@ -1235,7 +1390,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        return X, self._label_binarizer.transform(y).astype(X.dtype)
+        return X, self._label_binarizer.transform(y).astype(_numpy_dtype(X))
 
     def _weigh_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -1342,25 +1497,29 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             The predicted classes.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         if self._label_binarizer.y_type_ == "multiclass":
             # Softmax keeps the order of a row, so the most probable class is
             # the one with the largest pre-activation: no need to compute it.
-            logits = self._forward_pass_fast(
+            on_device = self._forward_pass_fast(
                 X, check_input=check_input, out_activation="identity"
             )
+            # Labels are decoded on the host, and go back to the device.
+            logits = _to_numpy(on_device)
             best = logits.argmax(axis=1)
             if not _sums_to_finite(logits):
                 # A row whose largest logit is NaN or infinite has NaN
                 # probabilities, whose argmax is the first class.
                 best[~np.isfinite(logits.max(axis=1))] = 0
-            return self.classes_.take(best)
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
+            return _like(on_device, self.classes_.take(best))
+        on_device = self._forward_pass_fast(X, check_input=check_input)
+        y_pred = _to_numpy(on_device)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return _like(on_device, self._label_binarizer.inverse_transform(y_pred))
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
@@ -1401,6 +1560,8 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             Trained MLP model.
         """
         first_call = not hasattr(self, "classes_")
+        if _kernels_of(X) is not NUMPY_KERNELS:
+            y, classes = _to_numpy(y), _to_numpy(classes)
         try:
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -1430,8 +1591,12 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             The predicted log-probability of the sample for each class in the
             model, where classes are ordered as they are in ``self.classes_``.
         """
+        check_is_fitted(self)
+        self._check_namespace(X, "predict_log_proba")
         y_prob = self.predict_proba(X)
-        return np.log(y_prob, out=y_prob)
+        if isinstance(y_prob, np.ndarray):
+            return np.log(y_prob, out=y_prob)
+        return get_namespace(y_prob)[0].log(y_prob)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1448,15 +1613,19 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             model, where classes are ordered as they are in ``self.classes_``.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict_proba")
         # Saturated outputs (exactly 0 or 1) are clipped to [eps, 1 - eps],
         # the probabilities the loss sees, so that every probability is
         # strictly inside (0, 1) and its log is finite. predict thresholds
         # the unclipped outputs.
-        y_pred = _clipped(self._forward_pass_fast(X))
+        y_pred = self._forward_pass_fast(X)
+        y_pred = _kernels_of(y_pred).clipped(y_pred)
         if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
+            y_pred = _ravel(y_pred)
         if y_pred.ndim == 1:
-            return np.vstack([1 - y_pred, y_pred]).T
+            if isinstance(y_pred, np.ndarray):
+                return np.vstack([1 - y_pred, y_pred]).T
+            return get_namespace(y_pred)[0].stack([1 - y_pred, y_pred], axis=1)
         return y_pred
 
     def __sklearn_tags__(self):
@@ -1578,12 +1747,13 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
             The predicted values.
         """
         check_is_fitted(self)
+        self._check_namespace(X, "predict")
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if y_pred.shape[1] == 1:
-            return y_pred.ravel()
+            return _ravel(y_pred)
         return y_pred
 
     def _score(self, X, y, sample_weight=None):
@@ -1598,7 +1768,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
                 "Some value(s) of y are negative which is not allowed for "
                 "Poisson regression (loss='poisson')."
             )
-        return X, np.asarray(y, dtype=X.dtype).reshape(y.shape[0], -1)
+        return X, np.asarray(y, dtype=_numpy_dtype(X)).reshape(y.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)

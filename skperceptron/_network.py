@@ -22,15 +22,20 @@ and, for a loss paired with its canonical output activation
 The flat layout is every weight matrix, row-major, followed by every bias
 vector: the same layout as ``scipy.optimize`` sees and as scikit-learn packs
 its MLP, so the L2 penalty acts on one contiguous slice.
+
+:meth:`Network.forward` and :meth:`Network.loss_gradient` are the only places
+where layers are chained, for training and prediction alike. Every step they
+take on arrays is a kernel of the table the network was built with
+(:mod:`skperceptron._kernels`): NumPy's, in place, or the array API's, for
+PyTorch, CuPy and other namespaces on any device.
 """
 
 from contextlib import nullcontext
 from itertools import pairwise
 
 import numpy as np
-import scipy.sparse as sp
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._kernels import NUMPY_KERNELS
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 
 
@@ -46,33 +51,70 @@ class Network:
         Activation of the hidden layers.
     loss : {"squared_error", "poisson", "log_loss", "binary_log_loss"}
         Loss, which also fixes the output activation.
-    dtype : numpy dtype
-        Floating dtype of the parameters and of every buffer.
+    dtype : dtype
+        Floating dtype of the parameters and of every buffer (a NumPy dtype,
+        or the namespace's own with another kernel table).
+    kernels : kernel table, default=NUMPY_KERNELS
+        The backend: :data:`~skperceptron._kernels.NUMPY_KERNELS` or an
+        :class:`~skperceptron._kernels.ArrayAPIKernels`.
 
     Attributes
     ----------
-    params : ndarray of shape (n_params,)
+    params : array of shape (n_params,)
         All parameters: weights first, then biases.
-    coefs : list of ndarray
+    coefs : list of array
         Views of ``params``; ``coefs[l]`` has shape
         ``(layer_units[l], layer_units[l + 1])``.
-    intercepts : list of ndarray
+    intercepts : list of array
         Views of ``params``: ``intercepts[l]`` has shape ``(layer_units[l+1],)``.
     n_coef_params : int
         Number of weights, the length of the penalised leading slice of ``params``.
     """
 
-    def __init__(self, layer_units, activation, loss, dtype):
+    def __init__(self, layer_units, activation, loss, dtype, kernels=NUMPY_KERNELS):
         self.layer_units = [int(units) for units in layer_units]
         self.activation = activation
         self.loss = loss
         self.out_activation = OUTPUT_ACTIVATIONS[loss]
-        self.dtype = np.dtype(dtype)
+        self.kernels = kernels
+        self.dtype = kernels.dtype(dtype)
         self.shapes = list(pairwise(self.layer_units))
         self.n_coef_params = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
         n_params = self.n_coef_params + sum(self.layer_units[1:])
-        self.params = np.zeros(n_params, dtype=self.dtype)
+        self.params = kernels.zeros(n_params, self.dtype)
         self.coefs, self.intercepts = self.split(self.params)
+
+    @classmethod
+    def from_parameters(
+        cls, coefs, intercepts, activation, loss, dtype, kernels=NUMPY_KERNELS
+    ):
+        """Build a network holding a copy of given weights and biases.
+
+        Parameters
+        ----------
+        coefs, intercepts : list of array
+            Weights and biases of every layer (a fitted estimator's ``coefs_``
+            and ``intercepts_``); they give the layer sizes.
+        activation, loss : str
+            As in :class:`Network`.
+        dtype : dtype
+            Dtype of the new parameters.
+        kernels : kernel table, default=NUMPY_KERNELS
+            The backend of the new network.
+
+        Returns
+        -------
+        network : Network
+
+        Raises
+        ------
+        ValueError
+            If the intercepts do not match the weights' shapes.
+        """
+        layer_units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
+        network = cls(layer_units, activation, loss, dtype, kernels)
+        network.load(coefs, intercepts)
+        return network
 
     @property
     def n_layers(self):
@@ -84,19 +126,20 @@ class Network:
 
         Parameters
         ----------
-        flat : ndarray of shape (n_params,)
+        flat : array of shape (n_params,)
             Parameters or gradients in the flat layout.
 
         Returns
         -------
-        coefs, intercepts : list of ndarray
+        coefs, intercepts : list of array
             Views of ``flat``.
         """
+        xp = self.kernels.xp
         coefs, intercepts = [], []
         start = 0
         for fan_in, fan_out in self.shapes:
             coefs.append(
-                flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out)
+                xp.reshape(flat[start : start + fan_in * fan_out], (fan_in, fan_out))
             )
             start += fan_in * fan_out
         for _, fan_out in self.shapes:
@@ -110,7 +153,8 @@ class Network:
         Each layer's weights, then its biases, are drawn from
         ``U(-bound, bound)`` with ``bound = sqrt(factor / (fan_in + fan_out))``,
         ``factor = 2`` for the logistic activation and 6 otherwise, in the order
-        and precision scikit-learn's MLP draws them.
+        and precision scikit-learn's MLP draws them (on the host, whatever the
+        backend, so that every backend starts from the same weights).
 
         Parameters
         ----------
@@ -122,8 +166,10 @@ class Network:
             self.coefs, self.intercepts, self.shapes
         ):
             bound = np.sqrt(factor / (fan_in + fan_out))
-            coef[...] = random_state.uniform(-bound, bound, (fan_in, fan_out))
-            intercept[...] = random_state.uniform(-bound, bound, fan_out)
+            self.kernels.assign(
+                coef, random_state.uniform(-bound, bound, (fan_in, fan_out))
+            )
+            self.kernels.assign(intercept, random_state.uniform(-bound, bound, fan_out))
 
     def load(self, coefs, intercepts):
         """Copy per-layer weights and biases into ``params``.
@@ -148,13 +194,17 @@ class Network:
             ("intercepts_", intercepts, self.intercepts),
         ):
             for layer, (value, view) in enumerate(zip(given, views)):
-                value = np.asarray(value)
-                if value.shape != view.shape:
+                shape = tuple(getattr(value, "shape", np.shape(value)))
+                if shape != tuple(view.shape):
                     raise ValueError(
-                        f"{name}[{layer}] must have shape {view.shape}, "
-                        f"got {value.shape}."
+                        f"{name}[{layer}] must have shape {tuple(view.shape)}, "
+                        f"got {shape}."
                     )
-                view[...] = value
+                self.kernels.assign(view, value)
+
+    def is_finite(self):
+        """Whether every parameter is finite."""
+        return self.kernels.is_finite(self.params)
 
     def penalty(self, alpha):
         """Return the L2 term ``alpha / 2 * sum_l ||W_l||^2`` (before dividing by S).
@@ -166,124 +216,153 @@ class Network:
 
         Returns
         -------
-        penalty : float
+        penalty : float or 0-d array
         """
         weights = self.params[: self.n_coef_params]
-        return 0.5 * alpha * float(np.dot(weights, weights))
+        return 0.5 * alpha * self.kernels.sum_of_squares(weights)
 
-    def forward(self, X, workspace, dropout_masks=None):
+    def forward(
+        self,
+        X,
+        workspace,
+        dropout_masks=None,
+        *,
+        out_activation=None,
+        check_first_product=None,
+    ):
         """Run the network on one batch, keeping every layer's activations.
 
         Parameters
         ----------
-        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-            The batch, with ``n_samples <= workspace.batch_size``.
+        X : {array, sparse matrix} of shape (n_samples, n_features)
+            The batch, with no more rows than the workspace holds.
         workspace : Workspace
             Buffers the activations are written into.
-        dropout_masks : list of ndarray or None, default=None
+        dropout_masks : list of array or None, default=None
             One scaled mask per hidden layer (``0`` or ``1 / (1 - rate)``), or
             ``None`` entries for layers without dropout.
+        out_activation : str or None, default=None
+            Replaces the output activation; ``"identity"`` gives the output
+            layer's pre-activations.
+        check_first_product : callable or None, default=None
+            Called with ``X @ coefs[0]`` before anything else is done with it.
+            A NaN or an infinity in a row of ``X`` makes that row of the
+            product non-finite in every column, so checking the product
+            (narrower than ``X`` when the first layer is) can stand in for
+            checking ``X``.
 
         Returns
         -------
-        output : ndarray of shape (n_samples, n_outputs)
-            The output layer's activations (a view into ``workspace``).
+        output : array of shape (n_samples, n_outputs)
+            The output layer's activations (a view into ``workspace`` with NumPy).
         """
+        kernels = self.kernels
         n_samples = X.shape[0]
-        hidden = ACTIVATIONS[self.activation]
         layer_input = X
         last = self.n_layers - 2
         for layer, (coef, intercept) in enumerate(zip(self.coefs, self.intercepts)):
-            out = workspace.activations[layer][:n_samples]
-            _matmul(layer_input, coef, out)
-            out += intercept
+            checked = layer == 0 and check_first_product is not None
+            # An unchecked infinity times a zero weight is NaN: the check's to
+            # report, not NumPy's "invalid value" warning.
+            with np.errstate(invalid="ignore") if checked else nullcontext():
+                z = kernels.matmul(
+                    layer_input, coef, _rows(workspace.activations[layer], n_samples)
+                )
+            if checked:
+                check_first_product(z)
             if layer == last:
-                ACTIVATIONS[self.out_activation](out)
-                return out
-            hidden(out)
+                return kernels.bias_activation(
+                    z, intercept, out_activation or self.out_activation
+                )
+            output = kernels.bias_activation(z, intercept, self.activation)
+            workspace.outputs[layer] = output
             if dropout_masks is not None and dropout_masks[layer] is not None:
-                dropped = workspace.dropped[layer][:n_samples]
-                np.multiply(out, dropout_masks[layer][:n_samples], out=dropped)
-                out = dropped
-            layer_input = out
+                output = kernels.apply_dropout(
+                    output,
+                    dropout_masks[layer],
+                    _rows(workspace.dropped[layer], n_samples),
+                )
+            workspace.fed[layer] = output
+            layer_input = output
 
     def loss_gradient(self, X, Y, sample_weight, alpha, workspace, dropout_masks=None):
         """Return the objective on one batch and write its gradient.
 
         Parameters
         ----------
-        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        X : {array, sparse matrix} of shape (n_samples, n_features)
             The batch.
-        Y : ndarray of shape (n_samples, n_outputs)
+        Y : array of shape (n_samples, n_outputs)
             Targets, one-hot or indicator encoded for classification.
-        sample_weight : ndarray of shape (n_samples,) or None
+        sample_weight : array of shape (n_samples,) or None
             Weights of the samples; ``None`` weighs them equally.
         alpha : float
             Strength of the L2 penalty.
         workspace : Workspace
             Buffers; the gradient is written to ``workspace.grad``.
-        dropout_masks : list of ndarray or None, default=None
+        dropout_masks : list of array or None, default=None
             As in :meth:`forward`.
 
         Returns
         -------
-        loss : float
-            Data loss plus the L2 term, both divided by the sum of the weights.
+        loss : float or 0-d array
+            Data loss plus the L2 term, both divided by the sum of the weights:
+            a Python float with NumPy, a 0-d array of the namespace otherwise.
         """
+        kernels = self.kernels
         n_samples = X.shape[0]
         output = self.forward(X, workspace, dropout_masks)
-        weight_sum = n_samples if sample_weight is None else float(sample_weight.sum())
-        loss = LOSSES[self.loss](Y, output, sample_weight)
+        weight_sum = (
+            n_samples if sample_weight is None else kernels.total(sample_weight)
+        )
+        loss = LOSSES[self.loss](Y, output, sample_weight, kernels)
         if alpha:
             loss += self.penalty(alpha) / weight_sum
 
         # The canonical link makes the output error simply ``output - Y``.
-        delta = workspace.deltas[-1][:n_samples]
-        np.subtract(output, Y, out=delta)
-        if sample_weight is None:
-            delta /= weight_sum
-        else:
-            scale = workspace.row_scale[:n_samples]
-            np.divide(sample_weight, weight_sum, out=scale[:, 0])
-            delta *= scale
-
-        derivative = DERIVATIVES[self.activation]
-        # ``ones @ delta`` (a BLAS matrix-vector product) sums the rows several
-        # times faster than ``delta.sum(axis=0)``.
-        ones = workspace.ones[:n_samples]
+        delta = kernels.output_delta(
+            output,
+            Y,
+            sample_weight,
+            weight_sum,
+            _rows(workspace.deltas[-1], n_samples),
+            _rows(workspace.row_scale, n_samples),
+        )
+        ones = _rows(workspace.ones, n_samples)
         for layer in range(self.n_layers - 2, -1, -1):
-            if layer == 0:
-                layer_input = X
-            else:
-                layer_input = workspace.layer_output(
-                    layer - 1, n_samples, dropout_masks
-                )
-            _matmul(layer_input.T, delta, workspace.coef_grads[layer])
-            np.matmul(ones, delta, out=workspace.intercept_grads[layer])
+            layer_input = X if layer == 0 else workspace.fed[layer - 1]
+            kernels.weight_gradient(layer_input, delta, workspace.coef_grads[layer])
+            kernels.bias_gradient(delta, ones, workspace.intercept_grads[layer])
             if layer == 0:
                 break
-            previous = workspace.deltas[layer - 1][:n_samples]
-            np.matmul(delta, self.coefs[layer].T, out=previous)
-            if dropout_masks is not None and dropout_masks[layer - 1] is not None:
-                previous *= dropout_masks[layer - 1][:n_samples]
-            derivative(
-                workspace.activations[layer - 1][:n_samples],
-                previous,
-                workspace.scratch[layer - 1][:n_samples],
+            delta = kernels.hidden_delta(
+                kernels.backpropagate(
+                    delta,
+                    self.coefs[layer],
+                    _rows(workspace.deltas[layer - 1], n_samples),
+                ),
+                workspace.outputs[layer - 1],
+                self.activation,
+                None if dropout_masks is None else dropout_masks[layer - 1],
+                _rows(workspace.derivatives[layer - 1], n_samples),
             )
-            delta = previous
 
         if alpha:
-            weights = self.params[: self.n_coef_params]
-            decay = workspace.decay
-            workspace.grad[: self.n_coef_params] += np.multiply(
-                weights, alpha / weight_sum, out=decay
+            kernels.add_weight_decay(
+                workspace.grad[: self.n_coef_params],
+                self.params[: self.n_coef_params],
+                alpha / weight_sum,
+                workspace.decay,
             )
         return loss
 
 
 class Workspace:
-    """Buffers reused by every batch of a fit: activations, errors, gradient.
+    """Buffers reused by every batch: activations, errors, gradient.
+
+    With a kernel table that writes in place (NumPy) every buffer is allocated
+    once; with a functional one (the array API) only the flat gradient is, and
+    the other entries are ``None``.
 
     Parameters
     ----------
@@ -293,110 +372,184 @@ class Workspace:
         The largest batch the buffers will hold; smaller batches use the
         leading rows.
     dropout : bool, default=False
-        Whether to allocate the buffers that hold dropped-out activations.
+        Whether to allocate the buffers that hold dropout masks and
+        dropped-out activations.
+    backward : bool, default=True
+        Whether to allocate what backpropagation needs. Without it (for
+        prediction) two buffers, used in turn by the layers, hold the
+        activations.
 
     Attributes
     ----------
-    activations : list of ndarray
+    activations : list of array or None
         ``activations[l]`` holds layer ``l + 1``'s output, of shape
         ``(batch_size, units)``.
-    dropped : list of ndarray
-        Hidden activations after dropout (empty without dropout).
-    masks : list of ndarray
+    outputs, fed : list of array
+        The last batch's hidden activations, before and after dropout: what
+        each hidden layer computed, and what it fed forward.
+    dropped : list of array or None
+        Room for the hidden activations after dropout (empty without dropout).
+    masks : list of array or None
         Room for each hidden layer's dropout mask (empty without dropout).
-    deltas : list of ndarray
+    deltas : list of array or None
         Errors with respect to each layer's pre-activation.
-    scratch : list of ndarray
+    derivatives : list of array or None
         Room for each hidden layer's activation derivative.
-    ones : ndarray of shape (batch_size,)
+    ones : array of shape (batch_size,) or None
         Ones, to sum the rows of a batch with a matrix-vector product.
-    row_scale : ndarray of shape (batch_size, 1)
+    row_scale : array of shape (batch_size, 1) or None
         The per-sample factors ``s_i / S`` of a weighted batch.
-    grad : ndarray of shape (n_params,)
+    grad : array of shape (n_params,)
         The flat gradient; ``coef_grads`` and ``intercept_grads`` are its views.
-    decay : ndarray of shape (n_coef_params,)
+    decay : array of shape (n_coef_params,) or None
         Room for the weight-decay term ``(alpha / S) W`` of the gradient.
     """
 
-    def __init__(self, network, batch_size, dropout=False):
-        self.batch_size = int(batch_size)
+    def __init__(self, network, batch_size, dropout=False, backward=True):
+        self.network = network
+        kernels = network.kernels
         units = network.layer_units[1:]
+        hidden = units[:-1]
         dtype = network.dtype
-        self.activations = [np.empty((batch_size, n), dtype=dtype) for n in units]
-        self.deltas = [np.empty((batch_size, n), dtype=dtype) for n in units]
-        self.dropped = (
-            [np.empty((batch_size, n), dtype=dtype) for n in units[:-1]]
-            if dropout
-            else []
+        self.outputs = [None] * len(hidden)
+        self.fed = [None] * len(hidden)
+
+        def buffers(widths, wanted=True):
+            if not kernels.in_place:
+                return [None] * len(widths)
+            if not wanted:
+                return []
+            return [kernels.empty((batch_size, n), dtype) for n in widths]
+
+        if backward or not kernels.in_place:
+            self.activations = buffers(units)
+        else:
+            # Prediction: layer l writes into one buffer while reading the
+            # other, so two buffers, each sized for its widest layer, do.
+            flat = [
+                kernels.empty(batch_size * max(units[parity::2]), dtype)
+                for parity in range(min(2, len(units)))
+            ]
+            self.activations = [
+                flat[layer % 2][: batch_size * n].reshape(batch_size, n)
+                for layer, n in enumerate(units)
+            ]
+        self.dropped = buffers(hidden, dropout)
+        self.masks = buffers(hidden, dropout)
+        self.deltas = buffers(units, backward)
+        self.derivatives = buffers(hidden, backward)
+        in_place = kernels.in_place and backward
+        self.ones = np.ones(batch_size, dtype=dtype) if in_place else None
+        self.row_scale = kernels.empty((batch_size, 1), dtype) if in_place else None
+        self.decay = kernels.empty(network.n_coef_params, dtype) if in_place else None
+        if backward:
+            self.grad = kernels.zeros(network.params.shape[0], dtype)
+            self.coef_grads, self.intercept_grads = network.split(self.grad)
+
+    def dropout_masks(self, rng, rates, n_samples):
+        """Draw the inverted-dropout masks of one batch.
+
+        Parameters
+        ----------
+        rng : generator or None
+            Source of the draws (the kernel table's ``dropout_rng``); ``None``
+            means no dropout.
+        rates : list of float
+            Dropout rate of each hidden layer.
+        n_samples : int
+            Rows of the batch.
+
+        Returns
+        -------
+        masks : list of array or None
+            One mask (``0`` or ``1 / (1 - rate)``) per hidden layer, ``None``
+            for a layer whose rate is 0; ``None`` without dropout.
+        """
+        if rng is None:
+            return None
+        return self.network.kernels.dropout_masks(
+            rng,
+            rates,
+            self.masks,
+            n_samples,
+            self.network.layer_units[1:-1],
+            self.network.dtype,
         )
-        self.masks = (
-            [np.empty((batch_size, n), dtype=dtype) for n in units[:-1]]
-            if dropout
-            else []
-        )
-        self.scratch = [np.empty((batch_size, n), dtype=dtype) for n in units[:-1]]
-        self.ones = np.ones(batch_size, dtype=dtype)
-        self.row_scale = np.empty((batch_size, 1), dtype=dtype)
-        self.grad = np.empty_like(network.params)
-        self.coef_grads, self.intercept_grads = network.split(self.grad)
-        self.decay = np.empty(network.n_coef_params, dtype=dtype)
-
-    def layer_output(self, hidden_layer, n_samples, dropout_masks):
-        """Return what hidden layer ``hidden_layer`` fed forward on the last batch."""
-        if dropout_masks is not None and dropout_masks[hidden_layer] is not None:
-            return self.dropped[hidden_layer][:n_samples]
-        return self.activations[hidden_layer][:n_samples]
 
 
-def forward_pass(
-    X, coefs, intercepts, activation, out_activation, check_first_product=None
-):
-    """Return a network's output for ``X`` from per-layer parameters.
+class Batches:
+    """Training data served one minibatch at a time.
+
+    Shuffled batches are gathered into buffers reused by every batch (with a
+    kernel table that writes in place, and dense ``X``).
 
     Parameters
     ----------
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        Input data.
-    coefs, intercepts : list of ndarray
-        Weights and biases of every layer.
-    activation : str
-        Hidden activation name.
-    out_activation : str
-        Output activation name; ``"identity"`` returns the output layer's
-        pre-activations.
-    check_first_product : callable or None, default=None
-        Called with ``X @ coefs[0]`` before anything else is done with it. A
-        NaN or an infinity in a row of ``X`` makes that row of the product
-        non-finite in every column, so checking the product (narrower than
-        ``X`` when the first layer is) can stand in for checking ``X``.
+    X : {array, sparse matrix} of shape (n_samples, n_features)
+        Inputs.
+    Y : array of shape (n_samples, n_outputs)
+        Encoded targets.
+    sample_weight : array of shape (n_samples,) or None
+        Sample weights.
+    batch_size : int
+        The largest batch.
+    kernels : kernel table
+        The backend of the arrays.
 
-    Returns
-    -------
-    output : ndarray of shape (n_samples, n_outputs)
+    Attributes
+    ----------
+    X, Y, sample_weight, batch_size : as given
     """
-    hidden = ACTIVATIONS[activation]
-    output = X
-    last = len(coefs) - 1
-    for layer, (coef, intercept) in enumerate(zip(coefs, intercepts)):
-        checked = layer == 0 and check_first_product is not None
-        # An unchecked infinity times a zero weight is NaN: the check's to
-        # report, not NumPy's "invalid value" warning.
-        with np.errstate(invalid="ignore") if checked else nullcontext():
-            output = output @ coef
-        if sp.issparse(output):  # a 0-hidden-layer product can stay sparse
-            output = output.toarray()
-        if checked:
-            check_first_product(output)
-        output += intercept
-        if layer < last:
-            hidden(output)
-    ACTIVATIONS[out_activation](output)
-    return output
+
+    def __init__(self, X, Y, sample_weight, batch_size, kernels):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
+        self.kernels = kernels
+        self._order = None
+        in_place = kernels.in_place
+        dense = in_place and isinstance(X, np.ndarray)
+        self._X = kernels.empty((batch_size, X.shape[1]), X.dtype) if dense else None
+        self._Y = kernels.empty((batch_size, Y.shape[1]), Y.dtype) if in_place else None
+        self._sample_weight = (
+            kernels.empty(batch_size, sample_weight.dtype)
+            if in_place and sample_weight is not None
+            else None
+        )
+
+    def reorder(self, order):
+        """Serve the samples in ``order`` (NumPy indices) from now on."""
+        self._order = self.kernels.indices(order)
+
+    def take(self, rows):
+        """Return the batch ``rows`` (a slice of the current order).
+
+        Returns
+        -------
+        X, Y, sample_weight : arrays
+            The batch's inputs, targets and weights (``None`` if unweighted).
+        """
+        if self._order is None:
+            sample_weight = self.sample_weight
+            return (
+                self.X[rows],
+                self.Y[rows],
+                None if sample_weight is None else sample_weight[rows],
+            )
+        idx = self._order[rows]
+        gather = self.kernels.gather
+        size = idx.shape[0]
+        sample_weight = None
+        if self.sample_weight is not None:
+            sample_weight = gather(
+                self.sample_weight, idx, _rows(self._sample_weight, size)
+            )
+        return (
+            gather(self.X, idx, _rows(self._X, size)),
+            gather(self.Y, idx, _rows(self._Y, size)),
+            sample_weight,
+        )
 
 
-def _matmul(left, right, out):
-    """Write ``left @ right`` to ``out``; ``left`` may be a sparse matrix."""
-    if sp.issparse(left):
-        out[...] = left @ right
-    else:
-        np.matmul(left, right, out=out)
+def _rows(buffer, n_samples):
+    """Return the leading ``n_samples`` rows of a buffer, or None for none."""
+    return None if buffer is None else buffer[:n_samples]

@@ -2,36 +2,106 @@
 
 ``SGD`` and ``Adam`` follow the update rules, learning-rate schedules and
 stopping messages of scikit-learn's MLP, vectorised over the whole flat vector
-instead of looping over layers. Each step works in place with ``out=``
-arguments and preallocated scratch vectors, so it allocates nothing; the
-arithmetic (operands and order of every rounding) is scikit-learn's.
+instead of looping over layers. Each rule is written once against the kernel
+table of the parameters' backend (:mod:`skperceptron._kernels`): with NumPy
+every step works in place with ``out=`` arguments into preallocated scratch
+vectors, so it allocates nothing and its arithmetic (operands and order of
+every rounding) is scikit-learn's; other array namespaces compute the same
+expressions functionally.
 """
 
 import math
 
-import numpy as np
+from ._kernels import NUMPY_KERNELS, kernels_for
 
 
-class _ScratchFree:
-    """Pickle an optimizer's state without its per-step scratch vectors.
+class Optimizer:
+    """What the optimizers share: the learning rate, stopping, and pickling.
 
-    Subclasses name their scratch vectors in ``_SCRATCH`` and allocate them in
-    ``_allocate_scratch``; a pickle then holds only the optimizer's state.
+    Subclasses name their per-step scratch vectors in ``_SCRATCH`` and
+    allocate them in ``_allocate_scratch``; a pickle holds only the
+    optimizer's state, without them or the kernel table, which is found again
+    from the state's arrays.
+
+    Parameters
+    ----------
+    learning_rate_init : float
+        Initial learning rate.
+    kernels : kernel table
+        The backend of the parameters (:mod:`skperceptron._kernels`).
+
+    Attributes
+    ----------
+    learning_rate : float
+        The current learning rate.
     """
 
     _SCRATCH = ()
+    # The name of one of the state's arrays, which tells the backend.
+    _STATE = None
+
+    def __init__(self, learning_rate_init, kernels):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.kernels = kernels
+
+    def _allocate_scratch(self):
+        """Allocate the scratch vectors named in ``_SCRATCH``."""
 
     def __getstate__(self):
-        """Return the state to pickle, without the scratch vectors."""
-        return {k: v for k, v in self.__dict__.items() if k not in self._SCRATCH}
+        """Return the state to pickle, without scratch vectors or kernel table."""
+        return {
+            k: v
+            for k, v in self.__dict__.items()
+            if k not in self._SCRATCH and k != "kernels"
+        }
 
     def __setstate__(self, state):
         """Restore a pickled optimizer and reallocate its scratch vectors."""
         self.__dict__.update(state)
+        self.kernels = kernels_for(getattr(self, self._STATE))
         self._allocate_scratch()
 
+    def step(self, params, grad):
+        """Update ``params`` in place from the gradient ``grad``.
 
-class SGD(_ScratchFree):
+        Parameters
+        ----------
+        params, grad : array of shape (n_params,)
+            Flat parameters and their gradient.
+        """
+        raise NotImplementedError
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate at the end of an epoch (no change by default).
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
+
+    def trigger_stopping(self, msg, verbose):
+        """Stop training when progress stalls.
+
+        Parameters
+        ----------
+        msg : str
+            Why progress stalled, printed when ``verbose``.
+        verbose : bool
+            Whether to print it.
+
+        Returns
+        -------
+        is_stopping : bool
+            Always True.
+        """
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+class SGD(Optimizer):
     """Stochastic gradient descent with momentum and learning-rate schedules.
 
     With velocity ``v``, momentum ``mu`` and learning rate ``eta``, one step is
@@ -56,6 +126,8 @@ class SGD(_ScratchFree):
         Whether to use Nesterov's momentum.
     power_t : float
         Exponent of the ``"invscaling"`` schedule.
+    kernels : kernel table, default=NUMPY_KERNELS
+        The backend of the parameters.
 
     Attributes
     ----------
@@ -74,35 +146,33 @@ class SGD(_ScratchFree):
         momentum,
         nesterov,
         power_t,
+        kernels=NUMPY_KERNELS,
     ):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+        super().__init__(learning_rate_init, kernels)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocity = np.zeros(n_params, dtype=dtype)
+        self.velocity = kernels.zeros(n_params, kernels.dtype(dtype))
         self._allocate_scratch()
 
     _SCRATCH = ("_step", "_update")
+    _STATE = "velocity"
 
     def _allocate_scratch(self):
-        self._step = np.empty_like(self.velocity)
-        self._update = np.empty_like(self.velocity) if self.nesterov else None
+        self._step = self.kernels.buffer_like(self.velocity)
+        self._update = (
+            self.kernels.buffer_like(self.velocity) if self.nesterov else None
+        )
 
     def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``.
-
-        Parameters
-        ----------
-        params, grad : ndarray of shape (n_params,)
-            Flat parameters and their gradient.
-        """
-        step = np.multiply(grad, self.learning_rate, out=self._step)
+        """Take one step of momentum SGD (see :meth:`Optimizer.step`)."""
+        multiply = self.kernels.multiply
+        step = multiply(grad, self.learning_rate, self._step)
         self.velocity *= self.momentum
         self.velocity -= step
         if self.nesterov:
-            update = np.multiply(self.velocity, self.momentum, out=self._update)
+            update = multiply(self.velocity, self.momentum, self._update)
             update -= step
             params += update
         else:
@@ -122,25 +192,14 @@ class SGD(_ScratchFree):
             )
 
     def trigger_stopping(self, msg, verbose):
-        """Decide whether stalled progress ends training.
+        """Stop, or with the adaptive schedule first lower the learning rate.
 
-        Parameters
-        ----------
-        msg : str
-            Why progress stalled, printed when ``verbose``.
-        verbose : bool
-            Whether to print what is decided.
-
-        Returns
-        -------
-        is_stopping : bool
-            True when training must stop; the adaptive schedule first lowers
-            the learning rate.
+        The arguments and the return value are those of
+        :meth:`Optimizer.trigger_stopping`; the adaptive schedule returns
+        False while it can still divide the learning rate by 5.
         """
         if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
+            return super().trigger_stopping(msg, verbose)
         if self.learning_rate <= 1e-6:
             if verbose:
                 print(msg + " Learning rate too small. Stopping.")
@@ -151,7 +210,7 @@ class SGD(_ScratchFree):
         return False
 
 
-class Adam(_ScratchFree):
+class Adam(Optimizer):
     """Adam: adaptive moment estimation (Kingma and Ba, 2014).
 
     With step count ``t``, ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``
@@ -170,6 +229,8 @@ class Adam(_ScratchFree):
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
         Value added to ``sqrt(v)`` for numerical stability.
+    kernels : kernel table, default=NUMPY_KERNELS
+        The backend of the parameters.
 
     Attributes
     ----------
@@ -181,37 +242,41 @@ class Adam(_ScratchFree):
         First and second moment estimates.
     """
 
-    def __init__(self, n_params, dtype, learning_rate_init, beta_1, beta_2, epsilon):
-        self.learning_rate_init = learning_rate_init
-        self.learning_rate = float(learning_rate_init)
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        learning_rate_init,
+        beta_1,
+        beta_2,
+        epsilon,
+        kernels=NUMPY_KERNELS,
+    ):
+        super().__init__(learning_rate_init, kernels)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.ms = np.zeros(n_params, dtype=dtype)
-        self.vs = np.zeros(n_params, dtype=dtype)
+        self.ms = kernels.zeros(n_params, kernels.dtype(dtype))
+        self.vs = kernels.zeros(n_params, kernels.dtype(dtype))
         self._allocate_scratch()
 
     _SCRATCH = ("_update", "_denominator")
+    _STATE = "ms"
 
     def _allocate_scratch(self):
-        self._update = np.empty_like(self.ms)
-        self._denominator = np.empty_like(self.ms)
+        self._update = self.kernels.buffer_like(self.ms)
+        self._denominator = self.kernels.buffer_like(self.ms)
 
     def step(self, params, grad):
-        """Update ``params`` in place from the gradient ``grad``.
-
-        Parameters
-        ----------
-        params, grad : ndarray of shape (n_params,)
-            Flat parameters and their gradient.
-        """
+        """Take one Adam step (see :meth:`Optimizer.step`)."""
+        multiply = self.kernels.multiply
         self.t += 1
         update = self._update
         self.ms *= self.beta_1
-        self.ms += np.multiply(grad, 1 - self.beta_1, out=update)
+        self.ms += multiply(grad, 1 - self.beta_1, update)
         self.vs *= self.beta_2
-        square = np.multiply(grad, grad, out=update)
+        square = multiply(grad, grad, update)
         square *= 1 - self.beta_2
         self.vs += square
         # A Python float: a NumPy float64 scalar would force a float32 vector
@@ -221,36 +286,8 @@ class Adam(_ScratchFree):
             * math.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        denominator = np.sqrt(self.vs, out=self._denominator)
+        denominator = self.kernels.sqrt(self.vs, self._denominator)
         denominator += self.epsilon
-        update = np.multiply(self.ms, self.learning_rate, out=update)
+        update = multiply(self.ms, self.learning_rate, update)
         update /= denominator
         params -= update
-
-    def iteration_ends(self, time_step):
-        """Do nothing: Adam's learning rate changes with every step, not epoch.
-
-        Parameters
-        ----------
-        time_step : int
-            Number of training samples seen so far (unused).
-        """
-
-    def trigger_stopping(self, msg, verbose):
-        """Stop training when progress stalls.
-
-        Parameters
-        ----------
-        msg : str
-            Why progress stalled, printed when ``verbose``.
-        verbose : bool
-            Whether to print it.
-
-        Returns
-        -------
-        is_stopping : bool
-            Always True.
-        """
-        if verbose:
-            print(msg + " Stopping.")
-        return True

@@ -10,26 +10,23 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import check_scalar
 
+from ._losses import LOSS_FOR_OUTPUT
+from ._mlp import objective_inputs
 from ._network import Network, Workspace
 
 __all__ = ["loss_and_gradients", "check_gradients"]
 
 
-def _float64_network(estimator):
-    """Return a float64 copy of a fitted estimator's network."""
-    layer_units = [estimator.coefs_[0].shape[0]]
-    layer_units += [coef.shape[1] for coef in estimator.coefs_]
-    network = Network(
-        layer_units, estimator.activation, estimator._loss_name(), np.float64
-    )
-    network.load(estimator.coefs_, estimator.intercepts_)
-    return network
-
-
 def _objective(estimator, X, y, sample_weight):
-    """Return the float64 network, its workspace and the validated inputs."""
-    X, Y, sample_weight = estimator._objective_inputs(X, y, sample_weight)
-    network = _float64_network(estimator)
+    """Return a float64 copy of the estimator's network, a workspace, the inputs."""
+    X, Y, sample_weight = objective_inputs(estimator, X, y, sample_weight)
+    network = Network.from_parameters(
+        estimator.coefs_,
+        estimator.intercepts_,
+        estimator.activation,
+        LOSS_FOR_OUTPUT[estimator.out_activation_],
+        np.float64,
+    )
     X = X.astype(np.float64)
     return network, Workspace(network, X.shape[0]), X, Y, sample_weight
 

@@ -1,4 +1,10 @@
-import pytest
+import os
+
+# scikit-learn's array-API dispatch needs SciPy's array-API mode, which SciPy
+# reads when it is first imported: set it before anything imports SciPy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import pytest  # noqa: E402
 
 
 def pytest_addoption(parser):

@@ -7,10 +7,18 @@ separable multilabel data drive its probabilities to exactly 1.0, which
 stay strictly inside (0, 1)).
 """
 
+import importlib.util
+
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+
+if importlib.util.find_spec("torch") is not None:
+    import torch
+
+    # The array-API checks' data are tiny: torch's thread pool only adds waiting.
+    torch.set_num_threads(1)
 
 SOLVERS = ("adam", "sgd", "lbfgs")
 

@@ -17,8 +17,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+from skperceptron._losses import LOSS_FOR_OUTPUT
 from skperceptron._mlp import _MAX_CHUNK_BYTES, _NON_FINITE_MESSAGE
-from skperceptron._network import forward_pass
+from skperceptron._network import Network, Workspace
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -34,6 +35,14 @@ numpy_overflow = pytest.mark.filterwarnings(
 )
 
 DIVERGED = "^" + _NON_FINITE_MESSAGE.replace(".", r"\.") + "$"
+
+
+def forward_pass(X, coefs, intercepts, activation, out_activation):
+    """One unchunked forward pass through the core, as prediction runs it."""
+    network = Network.from_parameters(
+        coefs, intercepts, activation, LOSS_FOR_OUTPUT[out_activation], X.dtype
+    )
+    return network.forward(X, Workspace(network, X.shape[0], backward=False))
 
 
 def _with(X, row, column, value):

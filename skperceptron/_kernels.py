@@ -1,0 +1,519 @@
+"""The element-wise kernels of training, one table per array backend.
+
+:class:`~skperceptron._network.Network` chains the layers and
+:mod:`skperceptron._optimizers` writes the update rules, each once; every step
+they take on the arrays themselves is a kernel looked up in the table the
+network was built with:
+
+========================  ===============================================
+kernel                    computes
+========================  ===============================================
+``matmul``                ``left @ right`` (``left`` may be sparse)
+``bias_activation``       ``f(z + b)``
+``apply_dropout``         ``a * mask``
+``output_delta``          ``(output - Y) * s_i / S``
+``hidden_delta``          ``delta * mask * f'(a)``
+``weight_gradient``       ``a.T @ delta``, written into the flat gradient
+``bias_gradient``         the row sums of ``delta``, likewise
+``add_weight_decay``      ``grad += factor * W``
+``dropout_masks``         the inverted-dropout draw, ``[u >= rate] / (1 - rate)``
+``gather``                the rows of a batch, ``array[idx]``
+``multiply``, ``sqrt``    the optimizers' element-wise steps
+========================  ===============================================
+
+plus the reductions the losses are written with (``weighted_total``,
+``weighted_mean``, ``sum_outputs``, ``clipped``, ``log``, ``floored_log``,
+``xlogy``) and the
+allocation of the parameters.
+
+Two tables exist:
+
+- :data:`NUMPY_KERNELS`, the reference: NumPy and SciPy writing with ``out=``
+  into buffers a :class:`~skperceptron._network.Workspace` allocated once, so
+  that a batch allocates nothing.
+- :class:`ArrayAPIKernels`, for any array-API namespace (PyTorch, CuPy,
+  array-api-strict) on any device: functional code, since the array API has
+  no ``out=``; it writes into preallocated arrays only where the result must
+  land in place (the flat gradient and parameters).
+
+Kernels return their result. An in-place kernel returns the buffer it wrote,
+a functional one a new array, so the caller's code is the same for both.
+"""
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import xlogy
+
+from ._activations import (
+    ACTIVATIONS,
+    ARRAY_API_ACTIVATIONS,
+    ARRAY_API_DERIVATIVES,
+    DERIVATIVES,
+)
+
+
+class NumpyKernels:
+    """The NumPy kernels: in place, into preallocated buffers.
+
+    Attributes
+    ----------
+    xp : module
+        The namespace, :mod:`numpy`.
+    device : None
+        NumPy arrays live on the host.
+    in_place : bool
+        True: a :class:`~skperceptron._network.Workspace` preallocates every
+        buffer, and kernels write into them.
+    """
+
+    xp = np
+    device = None
+    in_place = True
+
+    def __reduce__(self):
+        return "NUMPY_KERNELS"
+
+    # ------------------------------------------------------------ allocation
+    def dtype(self, dtype):
+        """Return ``dtype`` as this backend's dtype object."""
+        return np.dtype(dtype)
+
+    def zeros(self, shape, dtype):
+        """Return a new array of zeros."""
+        return np.zeros(shape, dtype=dtype)
+
+    def empty(self, shape, dtype):
+        """Return a new uninitialised array."""
+        return np.empty(shape, dtype=dtype)
+
+    def buffer_like(self, array):
+        """Return room for in-place results shaped like ``array``."""
+        return np.empty_like(array)
+
+    def assign(self, view, value):
+        """Copy ``value`` (NumPy or array-like) into ``view``."""
+        view[...] = value
+
+    def asarray(self, value, dtype=None):
+        """Return ``value`` as a NumPy array of ``dtype``."""
+        return np.asarray(value, dtype=dtype)
+
+    def astype(self, array, dtype):
+        """Return a copy of ``array`` (dense or sparse) cast to ``dtype``."""
+        return array.astype(dtype)
+
+    def is_finite(self, value):
+        """Whether a scalar or every element of an array is finite."""
+        return bool(np.isfinite(value).all())
+
+    # ------------------------------------------------------------- the layers
+    def matmul(self, left, right, out):
+        """Return ``left @ right``, written into ``out``; ``left`` may be sparse."""
+        if sp.issparse(left):
+            product = left @ right
+            # A product with no hidden layer can stay sparse.
+            out[...] = product.toarray() if sp.issparse(product) else product
+        else:
+            np.matmul(left, right, out=out)
+        return out
+
+    def bias_activation(self, z, intercept, activation):
+        """Return ``f(z + intercept)``, computed in place in ``z``."""
+        z += intercept
+        ACTIVATIONS[activation](z)
+        return z
+
+    def apply_dropout(self, a, mask, out):
+        """Return ``a * mask`` written into ``out``."""
+        return np.multiply(a, mask, out=out)
+
+    def output_delta(self, output, Y, sample_weight, weight_sum, out, row_scale):
+        """Return ``(output - Y) * s_i / S``, written into ``out``.
+
+        ``row_scale`` is room for the ``s_i / S`` column of a weighted batch.
+        """
+        np.subtract(output, Y, out=out)
+        if sample_weight is None:
+            out /= weight_sum
+        else:
+            np.divide(sample_weight, weight_sum, out=row_scale[:, 0])
+            out *= row_scale
+        return out
+
+    def backpropagate(self, delta, coef, out):
+        """Return ``delta @ coef.T``, the error reaching the previous layer."""
+        return np.matmul(delta, coef.T, out=out)
+
+    def hidden_delta(self, delta, a, activation, mask, derivative):
+        """Return ``delta * mask * f'(a)``, computed in place in ``delta``.
+
+        ``derivative`` is room for ``f'(a)``.
+        """
+        if mask is not None:
+            delta *= mask
+        DERIVATIVES[activation](a, delta, derivative)
+        return delta
+
+    def weight_gradient(self, layer_input, delta, out):
+        """Write ``layer_input.T @ delta`` into ``out``, a view of the gradient."""
+        self.matmul(layer_input.T, delta, out)
+
+    def bias_gradient(self, delta, ones, out):
+        """Write the row sums of ``delta`` into ``out``, a view of the gradient.
+
+        ``ones @ delta`` (a BLAS matrix-vector product) sums the rows several
+        times faster than ``delta.sum(axis=0)``.
+        """
+        np.matmul(ones, delta, out=out)
+
+    def add_weight_decay(self, grad, weights, factor, decay):
+        """Add ``factor * weights`` to ``grad`` in place; ``decay`` is room for it."""
+        grad += np.multiply(weights, factor, out=decay)
+
+    def sum_of_squares(self, vector):
+        """Return ``sum(vector ** 2)`` as a Python float."""
+        return float(np.dot(vector, vector))
+
+    def total(self, vector):
+        """Return the sum of ``vector``'s elements as a Python float."""
+        return float(vector.sum())
+
+    # ----------------------------------------------------------------- batches
+    def dropout_rng(self, seed):
+        """Return the source of the dropout draws, seeded with ``seed``."""
+        return np.random.default_rng(seed)
+
+    def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
+        """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            Source of the draws, from :meth:`dropout_rng`.
+        rates : list of float
+            Dropout rate of each hidden layer; a rate of 0 gives ``None``.
+        buffers : list of ndarray
+            Room for each layer's mask (``Workspace.masks``).
+        n_samples : int
+            Rows of the batch.
+        widths, dtype : list of int, dtype
+            Shape and dtype of the masks, for backends without buffers.
+
+        Returns
+        -------
+        masks : list of ndarray or None
+        """
+        masks = []
+        for rate, buffer in zip(rates, buffers):
+            if rate == 0:
+                masks.append(None)
+                continue
+            # Drawn, thresholded and scaled in place: nothing is allocated.
+            mask = rng.random(out=buffer[:n_samples], dtype=buffer.dtype)
+            np.greater_equal(mask, rate, out=mask)
+            mask *= 1.0 / (1.0 - rate)
+            masks.append(mask)
+        return masks
+
+    def indices(self, order):
+        """Return a NumPy index vector as this backend's index array."""
+        return order
+
+    def gather(self, array, idx, out):
+        """Return ``array[idx]`` (rows), written into ``out`` when dense."""
+        if out is None:  # sparse input: a new matrix per batch
+            return array[idx]
+        # The indices are valid: mode="clip" spares take's bounds checks and
+        # the buffered copy "raise" makes.
+        return np.take(array, idx, axis=0, out=out, mode="clip")
+
+    # -------------------------------------------------------------- optimizers
+    def multiply(self, left, right, out):
+        """Return ``left * right`` written into ``out``."""
+        return np.multiply(left, right, out=out)
+
+    def sqrt(self, vector, out):
+        """Return ``sqrt(vector)`` written into ``out``."""
+        return np.sqrt(vector, out=out)
+
+    # ------------------------------------------------------------------ losses
+    def weighted_total(self, y, values, sample_weight):
+        """Return ``sum_i s_i sum_k y_ik values_ik / sum_i s_i`` (mean if no s)."""
+        if sample_weight is None:
+            return float(np.vdot(y, values)) / y.shape[0]
+        return self.weighted_mean(np.einsum("ij,ij->i", y, values), sample_weight)
+
+    def weighted_mean(self, per_sample, sample_weight):
+        """Return the mean of ``per_sample`` weighted by ``sample_weight``."""
+        if sample_weight is None:
+            return float(per_sample.mean())
+        return float(np.dot(sample_weight, per_sample) / sample_weight.sum())
+
+    def sum_outputs(self, values):
+        """Return the sum over the outputs (columns) of every sample."""
+        return values.sum(axis=1)
+
+    def clipped(self, prob):
+        """Return a new copy of ``prob`` clipped to ``[eps, 1 - eps]``."""
+        eps = np.finfo(prob.dtype).eps
+        # Two ufuncs with out= cost a fraction of np.clip's Python wrapper.
+        clipped = np.maximum(prob, eps)
+        return np.minimum(clipped, 1 - eps, out=clipped)
+
+    def log(self, values):
+        """Return ``log(values)``, computed in place."""
+        return np.log(values, out=values)
+
+    def floored_log(self, values):
+        """Return ``log(max(values, tiny))``, ``tiny`` the dtype's smallest normal."""
+        floored = np.maximum(values, np.finfo(values.dtype).tiny)
+        return np.log(floored, out=floored)
+
+    def xlogy(self, x, y):
+        """Return ``x * log(y)``, 0 where ``x`` is 0."""
+        return xlogy(x, y)
+
+
+#: The NumPy kernel table, the reference every other backend is tested against.
+NUMPY_KERNELS = NumpyKernels()
+
+
+def kernels_for(array):
+    """Return the kernel table of ``array``'s backend.
+
+    NumPy arrays get :data:`NUMPY_KERNELS`; any other array the
+    :class:`ArrayAPIKernels` of its namespace and device.
+    """
+    if isinstance(array, np.ndarray):
+        return NUMPY_KERNELS
+    compat = array_api_compat()
+    return ArrayAPIKernels(compat.array_namespace(array), compat.device(array))
+
+
+def array_api_compat():
+    """Return the array-api-compat module: the package, or scikit-learn's copy.
+
+    Only the array-API backend needs it, so it is imported on first use.
+    """
+    try:
+        import array_api_compat as compat
+    except ImportError:
+        from sklearn.externals import array_api_compat as compat
+    return compat
+
+
+class ArrayAPIKernels:
+    """The kernels for any array-API namespace, on any device.
+
+    The same formulas as :class:`NumpyKernels`, written functionally: the
+    array API has no ``out=``, so each kernel returns a new array, except where
+    the result must land in the flat gradient, which it assigns in place.
+
+    Parameters
+    ----------
+    xp : module
+        An array-API namespace (as array-api-compat's ``array_namespace``
+        returns it).
+    device : device object
+        Where the arrays live.
+    """
+
+    in_place = False
+
+    def __init__(self, xp, device):
+        self.xp = xp
+        self.device = device
+
+    # ------------------------------------------------------------ allocation
+    def dtype(self, dtype):
+        """Return ``dtype`` (a NumPy or this namespace's dtype) as this namespace's."""
+        if isinstance(dtype, (str, np.dtype, type)):
+            return getattr(self.xp, np.dtype(dtype).name)
+        return dtype
+
+    def zeros(self, shape, dtype):
+        """Return a new array of zeros on the device."""
+        return self.xp.zeros(shape, dtype=dtype, device=self.device)
+
+    def empty(self, shape, dtype):
+        """Return a new uninitialised array on the device."""
+        return self.xp.empty(shape, dtype=dtype, device=self.device)
+
+    def buffer_like(self, array):
+        """Return None: functional kernels need no room for their results."""
+        return None
+
+    def assign(self, view, value):
+        """Copy ``value`` (NumPy or this namespace) into ``view``."""
+        view[...] = self.asarray(value, view.dtype)
+
+    def asarray(self, value, dtype=None):
+        """Return ``value`` as an array of this namespace on the device."""
+        if (
+            dtype is not None
+            and isinstance(value, np.ndarray)
+            and value.dtype.kind == "f"
+        ):
+            # Some namespaces reject a float64 NumPy array for a float32 target.
+            value = value.astype(np.dtype(str(dtype).split(".")[-1]), copy=False)
+        return self.xp.asarray(value, dtype=dtype, device=self.device)
+
+    def astype(self, array, dtype):
+        """Return ``array`` cast to ``dtype``."""
+        return self.xp.astype(array, dtype)
+
+    def is_finite(self, value):
+        """Whether a scalar or every element of an array is finite."""
+        if isinstance(value, (int, float)):
+            return math.isfinite(value)
+        return bool(self.xp.all(self.xp.isfinite(value)))
+
+    # ------------------------------------------------------------- the layers
+    def matmul(self, left, right, out):
+        """Return ``left @ right`` as a new array."""
+        return left @ right
+
+    def bias_activation(self, z, intercept, activation):
+        """Return ``f(z + intercept)``."""
+        return ARRAY_API_ACTIVATIONS[activation](z + intercept, self.xp)
+
+    def apply_dropout(self, a, mask, out):
+        """Return ``a * mask``."""
+        return a * mask
+
+    def output_delta(self, output, Y, sample_weight, weight_sum, out, row_scale):
+        """Return ``(output - Y) * s_i / S``."""
+        delta = output - Y
+        if sample_weight is None:
+            return delta / weight_sum
+        return delta * (sample_weight / weight_sum)[:, None]
+
+    def backpropagate(self, delta, coef, out):
+        """Return ``delta @ coef.T``."""
+        return delta @ coef.T
+
+    def hidden_delta(self, delta, a, activation, mask, derivative):
+        """Return ``delta * mask * f'(a)``."""
+        if mask is not None:
+            delta = delta * mask
+        return ARRAY_API_DERIVATIVES[activation](a, delta, self.xp)
+
+    def weight_gradient(self, layer_input, delta, out):
+        """Write ``layer_input.T @ delta`` into ``out``, a view of the gradient."""
+        out[...] = layer_input.T @ delta
+
+    def bias_gradient(self, delta, ones, out):
+        """Write the row sums of ``delta`` into ``out``, a view of the gradient."""
+        out[...] = self.xp.sum(delta, axis=0)
+
+    def add_weight_decay(self, grad, weights, factor, decay):
+        """Add ``factor * weights`` to ``grad`` in place."""
+        grad += weights * factor
+
+    def sum_of_squares(self, vector):
+        """Return ``sum(vector ** 2)`` as a 0-d array."""
+        return self.xp.sum(vector * vector)
+
+    def total(self, vector):
+        """Return the sum of ``vector``'s elements as a 0-d array."""
+        return self.xp.sum(vector)
+
+    # ----------------------------------------------------------------- batches
+    def dropout_rng(self, seed):
+        """Return the source of the dropout draws, seeded with ``seed``.
+
+        PyTorch and CuPy draw on the device with their own generators; other
+        namespaces draw on the host with NumPy's.
+        """
+        xp_name = self.xp.__name__
+        if "torch" in xp_name:
+            import torch
+
+            generator = torch.Generator(device=self.device)
+            generator.manual_seed(int(seed))
+            return generator
+        if "cupy" in xp_name:
+            import cupy
+
+            return cupy.random.default_rng(int(seed))
+        return np.random.default_rng(seed)
+
+    def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
+        """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer.
+
+        ``widths`` gives each hidden layer's width; ``buffers`` is unused.
+        """
+        masks = []
+        for rate, width in zip(rates, widths):
+            if rate == 0:
+                masks.append(None)
+                continue
+            uniform = self._uniform(rng, (n_samples, width), dtype)
+            masks.append(self.xp.astype(uniform >= rate, dtype) * (1.0 / (1.0 - rate)))
+        return masks
+
+    def _uniform(self, rng, shape, dtype):
+        xp_name = self.xp.__name__
+        if "torch" in xp_name:
+            import torch
+
+            return torch.rand(shape, generator=rng, dtype=dtype, device=self.device)
+        if "cupy" in xp_name:
+            return rng.random(shape, dtype=dtype)
+        draw = rng.random(shape, dtype=np.dtype(str(dtype).split(".")[-1]))
+        return self.asarray(draw, dtype)
+
+    def indices(self, order):
+        """Return a NumPy index vector as an index array on the device."""
+        return self.xp.asarray(order, device=self.device)
+
+    def gather(self, array, idx, out):
+        """Return the rows ``array[idx]``."""
+        return self.xp.take(array, idx, axis=0)
+
+    # -------------------------------------------------------------- optimizers
+    def multiply(self, left, right, out):
+        """Return ``left * right``."""
+        return left * right
+
+    def sqrt(self, vector, out):
+        """Return ``sqrt(vector)``."""
+        return self.xp.sqrt(vector)
+
+    # ------------------------------------------------------------------ losses
+    def weighted_total(self, y, values, sample_weight):
+        """Return ``sum_i s_i sum_k y_ik values_ik / sum_i s_i`` (mean if no s)."""
+        if sample_weight is None:
+            return self.xp.sum(y * values) / y.shape[0]
+        return self.weighted_mean(self.xp.sum(y * values, axis=1), sample_weight)
+
+    def weighted_mean(self, per_sample, sample_weight):
+        """Return the mean of ``per_sample`` weighted by ``sample_weight``."""
+        if sample_weight is None:
+            return self.xp.mean(per_sample)
+        return self.xp.sum(sample_weight * per_sample) / self.xp.sum(sample_weight)
+
+    def sum_outputs(self, values):
+        """Return the sum over the outputs (columns) of every sample."""
+        return self.xp.sum(values, axis=1)
+
+    def clipped(self, prob):
+        """Return ``prob`` clipped to ``[eps, 1 - eps]``."""
+        eps = self.xp.finfo(prob.dtype).eps
+        return self.xp.clip(prob, min=eps, max=1 - eps)
+
+    def log(self, values):
+        """Return ``log(values)``."""
+        return self.xp.log(values)
+
+    def floored_log(self, values):
+        """Return ``log(max(values, tiny))``, ``tiny`` the dtype's smallest normal."""
+        xp = self.xp
+        return xp.log(xp.clip(values, min=xp.finfo(values.dtype).smallest_normal))
+
+    def xlogy(self, x, y):
+        """Return ``x * log(y)``, 0 where ``x`` is 0."""
+        xp = self.xp
+        return xp.where(x == 0, xp.zeros_like(x), x * xp.log(y))
