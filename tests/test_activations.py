@@ -1,4 +1,4 @@
-"""Each activation against its definition, each derivative against a finite difference."""
+"""Activations against their definitions, derivatives against finite differences."""
 
 import numpy as np
 import pytest

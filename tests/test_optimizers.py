@@ -28,7 +28,7 @@ def _adam(dtype=np.float64, **settings):
     return Adam(PARAMS.size, dtype, **defaults | settings)
 
 
-def _run(optimizer, n_steps=len(GRADS)):
+def _run(optimizer, n_steps=None):
     params = PARAMS.copy()
     for grad in GRADS[:n_steps]:
         optimizer.step(params, grad)
