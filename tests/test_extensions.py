@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
+from sklearn.utils.class_weight import compute_sample_weight
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
 from skperceptron._network import Network, Workspace
@@ -91,8 +92,14 @@ def test_multilabel_class_weight():
     X_ml, Y_ml = make_multilabel_classification(
         n_samples=100, n_classes=3, random_state=0
     )
+    # Balanced per label: each sample weighs the product over labels of
+    # n_samples / (2 * count of its value), scikit-learn's multi-output rule.
     balanced = ScratchMLPClassifier(class_weight="balanced", **PARAMS).fit(X_ml, Y_ml)
-    assert balanced.predict(X_ml).shape == Y_ml.shape
+    reference = ScratchMLPClassifier(**PARAMS).fit(
+        X_ml, Y_ml, sample_weight=compute_sample_weight("balanced", Y_ml)
+    )
+    for a, b in zip(balanced.coefs_, reference.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
     per_label = [{0: 1.0, 1: 3.0}] * 3
     explicit = ScratchMLPClassifier(class_weight=per_label, **PARAMS).fit(X_ml, Y_ml)
     folded = ScratchMLPClassifier(**PARAMS).fit(
@@ -150,6 +157,53 @@ def test_dropout_per_layer_rates():
     assert not np.allclose(first_only.coefs_[1], both.coefs_[1])
     with pytest.raises(ValueError, match="one rate in \\[0, 1\\) per hidden layer"):
         ScratchMLPClassifier(dropout=[0.5], **params).fit(X, Y)
+
+
+def test_one_step_reveals_inverted_dropout_masks_in_layer_order():
+    """A single-sample SGD step shows each hidden layer's mask: 0 or 1 / (1 - rate).
+
+    With plain SGD (no momentum, no penalty) a step is ``-eta`` times the
+    gradient, and for layer ``l``'s weights and biases it is
+    ``dW[j, k] = (a_j m_j) db[k]``: the unit's output ``a_j`` times its mask
+    ``m_j``, times the next layer's bias step. ``a`` is computed here from the
+    weights before the step, so the masks the fit drew can be read off and
+    checked through the public API alone.
+    """
+    rates = [0.5, 0.2]
+    width = 300
+    x = np.random.RandomState(3).normal(size=(1, 5))
+    regressor = ScratchMLPRegressor(
+        hidden_layer_sizes=(width, width),
+        activation="tanh",
+        solver="sgd",
+        momentum=0.0,
+        alpha=0.0,
+        learning_rate_init=0.1,
+        random_state=0,
+    )
+    regressor.partial_fit(x, [3.0])
+    before = [c.copy() for c in regressor.coefs_ + regressor.intercepts_]
+    regressor.set_params(dropout=rates)
+    regressor.partial_fit(x, [3.0])
+    after = regressor.coefs_ + regressor.intercepts_
+    step = [new - old for new, old in zip(after, before)]
+    coef_steps, intercept_steps = step[:3], step[3:]
+    coefs, intercepts = before[:3], before[3:]
+
+    layer_output = x[0]
+    for layer, rate in enumerate(rates):
+        # Hidden layer ``layer``'s output, masks of the layers before it applied.
+        activation = np.tanh(layer_output @ coefs[layer] + intercepts[layer])
+        next_bias_step = intercept_steps[layer + 1]
+        k = np.argmax(np.abs(next_bias_step))
+        assert next_bias_step[k] != 0
+        mask = coef_steps[layer + 1][:, k] / (next_bias_step[k] * activation)
+        kept = np.abs(mask) > 1e-3
+        np.testing.assert_allclose(mask[kept], 1 / (1 - rate), rtol=1e-6)
+        np.testing.assert_array_equal(mask[~kept], 0)
+        # About (1 - rate) of the units are kept: the mask averages to 1.
+        assert abs(mask.mean() - 1) < 0.15
+        layer_output = activation * np.where(kept, 1 / (1 - rate), 0.0)
 
 
 def test_dropout_is_refused_with_lbfgs():

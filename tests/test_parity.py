@@ -107,3 +107,42 @@ def test_digits_accuracy_parity_with_the_defaults():
     )
     assert ours.score(X_test, y_test) >= 0.95
     assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= 0.01
+
+
+@pytest.mark.parametrize("settings", ["adam", "sgd-nesterov", "lbfgs"])
+@pytest.mark.parametrize(
+    "Ours, Theirs, X, y",
+    [
+        (ScratchMLPClassifier, MLPClassifier, X_CLF, Y_CLF),
+        (ScratchMLPRegressor, MLPRegressor, X_REG, Y_REG),
+    ],
+    ids=["classifier", "regressor"],
+)
+def test_warm_start_continues_from_the_fitted_weights(settings, Ours, Theirs, X, y):
+    """One more epoch with warm_start barely moves a trained model, as in sklearn.
+
+    A warm fit that drew new weights would be a one-epoch model: its loss and
+    weights would be as far from the trained ones as a fresh one-epoch fit's.
+    """
+    params = dict(hidden_layer_sizes=(12,), max_iter=30, random_state=0)
+    params.update(STOCHASTIC_SETTINGS.get(settings, dict(solver="lbfgs")))
+    ours, theirs = _pair(Ours(**params), Theirs(**params), X, y)
+    trained = [p.copy() for p in ours.coefs_ + ours.intercepts_], ours.loss_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fresh = Ours(**params | dict(max_iter=1)).fit(X, y)
+    for model in (ours, theirs):
+        model.set_params(warm_start=True, max_iter=1)
+    ours, theirs = _pair(ours, theirs, X, y)
+    _assert_same_model(ours, theirs, rtol=1e-8)
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-8)
+    if settings != "lbfgs":
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+        assert len(ours.loss_curve_) == params["max_iter"] + 1
+
+    def distance(model):
+        pairs = zip(model.coefs_ + model.intercepts_, trained[0])
+        return max(np.abs(a - b).max() for a, b in pairs)
+
+    assert abs(ours.loss_ - trained[1]) < 0.2 * abs(fresh.loss_ - trained[1])
+    assert distance(ours) < 0.2 * distance(fresh)

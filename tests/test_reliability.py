@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 from sklearn import config_context
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
@@ -33,6 +34,15 @@ Y_REG = X @ np.array([1.0, -2.0, 0.5])
 numpy_overflow = pytest.mark.filterwarnings(
     "ignore::RuntimeWarning", "ignore:The early-stopping validation score"
 )
+
+SKLEARN_TWIN = {ScratchMLPClassifier: MLPClassifier, ScratchMLPRegressor: MLPRegressor}
+
+
+def _fit_quietly(estimator, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y)
+
 
 DIVERGED = "^" + _NON_FINITE_MESSAGE.replace(".", r"\.") + "$"
 
@@ -242,10 +252,17 @@ def test_finite_input_whose_product_overflows_is_not_an_error():
     # Validation accepts any finite X; an overflow in the network is the
     # model's answer (as scikit-learn's MLP gives it), not bad input.
     clf, X_wide = _narrow_classifier()
-    X_huge = np.full((4, 12), np.finfo(np.float64).max / 2)
+    # Rows of +huge overflow to NaN probabilities, rows of -huge stay finite.
+    X_huge = np.full((4, 12), np.finfo(np.float64).max / 2) * [[1], [-1], [1], [-1]]
+    theirs = MLPClassifier(hidden_layer_sizes=(2,), max_iter=3, random_state=0)
+    _fit_quietly(theirs, X_wide, np.arange(60) % 3)
+    theirs.coefs_, theirs.intercepts_ = clf.coefs_, clf.intercepts_
     with np.errstate(all="ignore"):
-        labels = clf.predict(X_huge)
-    assert set(labels) <= set(clf.classes_)
+        proba, expected_proba = clf.predict_proba(X_huge), theirs.predict_proba(X_huge)
+        labels, expected_labels = clf.predict(X_huge), theirs.predict(X_huge)
+    assert np.isnan(proba[::2]).all() and np.isfinite(proba[1::2]).all()
+    np.testing.assert_allclose(proba, expected_proba, rtol=1e-12)  # NaN where NaN
+    np.testing.assert_array_equal(labels, expected_labels)
 
 
 def test_predict_before_fit_raises_not_fitted():
@@ -256,8 +273,15 @@ def test_predict_before_fit_raises_not_fitted():
 @pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, ScratchMLPRegressor])
 def test_a_single_sample_fits_without_early_stopping(Estimator):
     y = Y_CLF[:1] if Estimator is ScratchMLPClassifier else Y_REG[:1]
-    est = Estimator(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
-    assert est.fit(X[:1], y).predict(X[:2]).shape == (2,)
+    params = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    est = Estimator(**params).fit(X[:1], y)
+    # One sample is one batch of one: scikit-learn's MLP takes the same steps.
+    theirs = _fit_quietly(SKLEARN_TWIN[Estimator](**params), X[:1], y)
+    np.testing.assert_allclose(est.loss_curve_, theirs.loss_curve_, rtol=1e-12)
+    assert est.loss_curve_[-1] < est.loss_curve_[0]
+    for a, b in zip(est.coefs_ + est.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    np.testing.assert_allclose(est.predict(X[:2]), theirs.predict(X[:2]), rtol=1e-12)
 
 
 EARLY_STOPPING_TOO_SMALL = {

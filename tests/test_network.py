@@ -1,0 +1,107 @@
+"""The core network on its own: layout, initialisation, objective and gradient."""
+
+import numpy as np
+import pytest
+
+from skperceptron._activations import ACTIVATIONS
+from skperceptron._losses import LOSSES
+from skperceptron._network import Network, Workspace, forward_pass
+
+RNG = np.random.RandomState(0)
+X = RNG.normal(size=(9, 4))
+SAMPLE_WEIGHT = RNG.uniform(0.2, 3.0, size=9)
+TARGETS = {
+    "squared_error": RNG.normal(size=(9, 2)),
+    "poisson": RNG.poisson(1.5, size=(9, 2)).astype(float),
+    "log_loss": np.eye(3)[np.arange(9) % 3],
+    "binary_log_loss": RNG.randint(2, size=(9, 2)).astype(float),
+}
+
+
+def _network(loss, activation="tanh", units=(5, 3)):
+    network = Network([4, *units, TARGETS[loss].shape[1]], activation, loss, np.float64)
+    network.initialize(np.random.RandomState(1))
+    return network
+
+
+def _by_hand(network, X):
+    """The forward formula, a_{l+1} = f_l(a_l W_l + b_l), written out."""
+    a = X
+    for layer, (coef, intercept) in enumerate(zip(network.coefs, network.intercepts)):
+        a = a @ coef + intercept
+        last = layer == len(network.coefs) - 1
+        ACTIVATIONS[network.out_activation if last else network.activation](a)
+    return a
+
+
+def test_flat_layout_is_weights_then_biases():
+    network = Network([4, 5, 3], "relu", "log_loss", np.float64)
+    network.params[...] = np.arange(network.params.size)
+    assert network.n_coef_params == 4 * 5 + 5 * 3
+    np.testing.assert_array_equal(network.coefs[0].ravel(), np.arange(20))
+    np.testing.assert_array_equal(network.coefs[1].ravel(), np.arange(20, 35))
+    np.testing.assert_array_equal(network.intercepts[0], np.arange(35, 40))
+    np.testing.assert_array_equal(network.intercepts[1], np.arange(40, 43))
+
+
+@pytest.mark.parametrize("activation, factor", [("logistic", 2.0), ("relu", 6.0)])
+def test_glorot_uniform_bounds(activation, factor):
+    network = Network([300, 200, 100], activation, "log_loss", np.float64)
+    network.initialize(np.random.RandomState(0))
+    for coef, intercept in zip(network.coefs, network.intercepts):
+        bound = np.sqrt(factor / sum(coef.shape))
+        for drawn in (coef, intercept):
+            assert np.abs(drawn).max() <= bound
+            assert np.abs(drawn).max() > 0.95 * bound
+
+
+@pytest.mark.parametrize("loss", TARGETS)
+def test_forward_and_forward_pass_follow_the_formula(loss):
+    network = _network(loss)
+    expected = _by_hand(network, X)
+    output = network.forward(X, Workspace(network, len(X)))
+    np.testing.assert_allclose(output, expected, rtol=1e-14)
+    predicted = forward_pass(
+        X, network.coefs, network.intercepts, "tanh", network.out_activation
+    )
+    np.testing.assert_allclose(predicted, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("loss", TARGETS)
+def test_objective_is_the_weighted_loss_plus_the_scaled_penalty(loss, weighted):
+    # J = sum_i s_i loss_i / S + alpha / (2 S) sum_l ||W_l||^2
+    network, Y, alpha = _network(loss), TARGETS[loss], 0.7
+    sample_weight = SAMPLE_WEIGHT if weighted else None
+    total = SAMPLE_WEIGHT.sum() if weighted else len(X)
+    penalty = sum((coef**2).sum() for coef in network.coefs)
+    expected = LOSSES[loss](Y, _by_hand(network, X), sample_weight)
+    expected += alpha / (2 * total) * penalty
+    workspace = Workspace(network, len(X))
+    objective = network.loss_gradient(X, Y, sample_weight, alpha, workspace)
+    assert objective == pytest.approx(expected, rel=1e-13)
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+@pytest.mark.parametrize("loss", TARGETS)
+def test_gradient_matches_central_differences(loss, activation, weighted):
+    network, Y = _network(loss, activation), TARGETS[loss]
+    sample_weight = SAMPLE_WEIGHT if weighted else None
+    # A workspace larger than the batch: the batch uses its leading rows.
+    workspace = Workspace(network, len(X) + 3)
+
+    def objective(params):
+        network.params[...] = params
+        return network.loss_gradient(X, Y, sample_weight, 0.3, workspace)
+
+    theta = network.params.copy()
+    objective(theta)
+    analytic = workspace.grad.copy()
+    numeric = np.array(
+        [
+            (objective(theta + step) - objective(theta - step)) / 2e-6
+            for step in np.eye(theta.size) * 1e-6
+        ]
+    )
+    np.testing.assert_allclose(analytic, numeric, atol=1e-7 * np.abs(numeric).max())

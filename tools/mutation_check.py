@@ -1,0 +1,355 @@
+"""Check that the focused tests catch plausible single-point bugs in the core.
+
+Each mutation replaces one piece of source text (found exactly once) with a
+plausible bug, runs the tests that should catch it, and restores the file. A
+mutation whose tests still pass *survived*: a bug of that kind would go
+unnoticed. A mutation whose text is no longer in the source (the code moved or
+changed) is reported as *vanished* and skipped: update its pattern.
+
+Run from the repository root::
+
+    python tools/mutation_check.py               # every mutation
+    python tools/mutation_check.py -k dropout    # those whose name has "dropout"
+    python tools/mutation_check.py --list        # which ones apply, run nothing
+
+The exit status is 1 when a mutation survived or the unmutated tests fail.
+"""
+
+import argparse
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Mutation(NamedTuple):
+    """One single-point bug: ``pattern`` in ``path`` becomes ``replacement``."""
+
+    name: str
+    path: str
+    pattern: str
+    replacement: str
+    tests: tuple
+
+
+ACTIVATION_TESTS = ("tests/test_activations.py", "tests/test_network.py")
+LOSS_TESTS = ("tests/test_losses.py", "tests/test_network.py")
+OPTIMIZER_TESTS = ("tests/test_optimizers.py",)
+NETWORK_TESTS = ("tests/test_network.py", "tests/test_extensions.py")
+DROPOUT_TESTS = ("tests/test_extensions.py",)
+GATHER_TESTS = ("tests/test_fast_path.py", "tests/test_parity.py", "-k", "sklearn")
+CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
+WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
+
+ACTIVATIONS = "skperceptron/_activations.py"
+LOSSES = "skperceptron/_losses.py"
+OPTIMIZERS = "skperceptron/_optimizers.py"
+NETWORK = "skperceptron/_network.py"
+MLP = "skperceptron/_mlp.py"
+
+
+def _mutations(path, tests, *triples):
+    return [Mutation(name, path, old, new, tests) for name, old, new in triples]
+
+
+MUTATIONS = [
+    *_mutations(
+        ACTIVATIONS,
+        ACTIVATION_TESTS,
+        ("relu-is-min", "np.maximum(z, 0, out=z)", "np.minimum(z, 0, out=z)"),
+        (
+            "softmax-subtracts-min",
+            "z -= z.max(axis=1, keepdims=True)",
+            "z -= z.min(axis=1, keepdims=True)",
+        ),
+        (
+            "softmax-normalises-columns",
+            "z /= z.sum(axis=1, keepdims=True)",
+            "z /= z.sum(axis=0, keepdims=True)",
+        ),
+        (
+            "logistic-derivative-1-plus-a",
+            "delta *= np.subtract(1, a, out=scratch)",
+            "delta *= np.add(1, a, out=scratch)",
+        ),
+        (
+            "tanh-derivative-1-plus-a2",
+            "delta *= np.subtract(1, square, out=square)",
+            "delta *= np.add(1, square, out=square)",
+        ),
+        (
+            "relu-derivative-at-zero",
+            "delta *= np.greater(a, 0, out=scratch)",
+            "delta *= np.greater_equal(a, 0, out=scratch)",
+        ),
+        (
+            "logistic-derivative-overwrites-a",
+            "np.subtract(1, a, out=scratch)",
+            "np.subtract(1, a, out=a)",
+        ),
+    ),
+    *_mutations(
+        LOSSES,
+        LOSS_TESTS,
+        (
+            "weighted-mean-over-count",
+            "np.dot(sample_weight, per_sample) / sample_weight.sum()",
+            "np.dot(sample_weight, per_sample) / len(sample_weight)",
+        ),
+        (
+            "mean-over-all-entries",
+            "float(np.vdot(y, values)) / y.shape[0]",
+            "float(np.vdot(y, values)) / y.size",
+        ),
+        (
+            "squared-error-not-halved",
+            "return 0.5 * _weighted_total(residual, residual, sample_weight)",
+            "return _weighted_total(residual, residual, sample_weight)",
+        ),
+        (
+            "poisson-sign",
+            "(xlogy(y, y / out) - y + out)",
+            "(xlogy(y, y / out) - y - out)",
+        ),
+        (
+            "binary-log-loss-negative-term",
+            "xlogy(1 - y, 1 - prob)",
+            "xlogy(1 - y, prob)",
+        ),
+        ("no-clipping", "eps = np.finfo(prob.dtype).eps", "eps = 0.0"),
+    ),
+    *_mutations(
+        OPTIMIZERS,
+        OPTIMIZER_TESTS,
+        (
+            "nesterov-without-momentum",
+            "np.multiply(self.velocity, self.momentum, out=self._update)",
+            "np.multiply(self.velocity, 1.0, out=self._update)",
+        ),
+        ("momentum-ignored", "self.velocity *= self.momentum", "self.velocity *= 0"),
+        (
+            "invscaling-off-by-one",
+            "/ (time_step + 1) ** self.power_t",
+            "/ time_step ** self.power_t",
+        ),
+        ("adaptive-halves", "self.learning_rate /= 5.0", "self.learning_rate /= 2.0"),
+        (
+            "adaptive-floor",
+            "if self.learning_rate <= 1e-6:",
+            "if self.learning_rate <= 1e-5:",
+        ),
+        (
+            "adam-no-second-bias-correction",
+            "math.sqrt(1 - self.beta_2**self.t)",
+            "math.sqrt(1 - self.beta_2)",
+        ),
+        (
+            "adam-no-first-bias-correction",
+            "/ (1 - self.beta_1**self.t)",
+            "/ (1 - self.beta_1)",
+        ),
+        (
+            "adam-epsilon-sign",
+            "denominator += self.epsilon",
+            "denominator -= self.epsilon",
+        ),
+        ("adam-counts-twice", "self.t += 1", "self.t += 2"),
+        ("sgd-pickles-scratch", '_SCRATCH = ("_step", "_update")', "_SCRATCH = ()"),
+    ),
+    *_mutations(
+        NETWORK,
+        NETWORK_TESTS,
+        (
+            "glorot-factors-swapped",
+            'factor = 2.0 if self.activation == "logistic" else 6.0',
+            'factor = 6.0 if self.activation == "logistic" else 2.0',
+        ),
+        ("bias-subtracted", "out += intercept", "out -= intercept"),
+        (
+            "weights-over-count",
+            "np.divide(sample_weight, weight_sum, out=scale[:, 0])",
+            "np.divide(sample_weight, n_samples, out=scale[:, 0])",
+        ),
+        (
+            "penalty-over-count",
+            "loss += self.penalty(alpha) / weight_sum",
+            "loss += self.penalty(alpha) / n_samples",
+        ),
+        (
+            "decay-over-count",
+            "alpha / weight_sum, out=decay",
+            "alpha / n_samples, out=decay",
+        ),
+        (
+            "penalty-not-halved",
+            "return 0.5 * alpha * float(np.dot(weights, weights))",
+            "return alpha * float(np.dot(weights, weights))",
+        ),
+        (
+            "backprop-ignores-dropout",
+            "previous *= dropout_masks[layer - 1][:n_samples]",
+            "previous *= 1",
+        ),
+        (
+            "output-activation-on-hidden",
+            "if layer < last:",
+            "if layer <= last:",
+        ),
+    ),
+    *_mutations(
+        MLP,
+        DROPOUT_TESTS,
+        (
+            "dropout-scaled-by-keep-rate",
+            "np.multiply(keep[:n_samples], 1.0 / (1.0 - rate), out=mask)",
+            "np.multiply(keep[:n_samples], 1.0 - rate, out=mask)",
+        ),
+        (
+            "dropout-rates-reversed",
+            "zip(rates, workspace.masks, workspace.scratch)",
+            "zip(rates[::-1], workspace.masks, workspace.scratch)",
+        ),
+        (
+            "dropout-keeps-with-the-drop-rate",
+            "np.greater_equal(mask, rate, out=keep[:n_samples])",
+            "np.greater_equal(mask, 1 - rate, out=keep[:n_samples])",
+        ),
+        (
+            "multilabel-balanced-swapped",
+            "weights *= per_class[column]",
+            "weights *= per_class[1 - column]",
+        ),
+    ),
+    *_mutations(
+        MLP,
+        GATHER_TESTS,
+        (
+            "gather-targets-misaligned",
+            "Y, idx, axis=0, out=Y_buffer[:size]",
+            "Y, idx[::-1], axis=0, out=Y_buffer[:size]",
+        ),
+        (
+            "gather-weights-misaligned",
+            "sample_weight, idx, out=sw_buffer[:size]",
+            "sample_weight, idx[::-1], out=sw_buffer[:size]",
+        ),
+    ),
+    *_mutations(
+        MLP,
+        CHUNK_TESTS,
+        (
+            "last-partial-chunk-dropped",
+            "gen_batches(n_samples, chunk)",
+            "gen_batches(n_samples - n_samples % chunk, chunk)",
+        ),
+    ),
+    *_mutations(
+        MLP,
+        WARM_START_TESTS,
+        (
+            "warm-start-redraws",
+            "        if first_pass:\n",
+            "        if first_pass or self.warm_start:\n",
+        ),
+    ),
+    Mutation(
+        "non-finite-logits-last-class",
+        MLP,
+        "best[~np.isfinite(logits.max(axis=1))] = 0",
+        "best[~np.isfinite(logits.max(axis=1))] = -1",
+        ("tests/test_reliability.py", "-k", "overflows or not_finite"),
+    ),
+]
+
+
+def applies(mutation, root=ROOT):
+    """Return how many times ``mutation.pattern`` occurs in its file."""
+    return (root / mutation.path).read_text().count(mutation.pattern)
+
+
+def run_tests(tests, timeout):
+    """Run pytest on ``tests``; return ``(passed, seconds, timed_out)``."""
+    # No bytecode is written, so that a mutant's never outlives it.
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    started = time.perf_counter()
+    try:
+        result = subprocess.run(
+            [*command, *tests],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return False, time.perf_counter() - started, True
+    return result.returncode == 0, time.perf_counter() - started, False
+
+
+def check(mutation, timeout):
+    """Apply ``mutation``, run its tests, restore the file; return the outcome."""
+    path = ROOT / mutation.path
+    original = path.read_text()
+    cached = Path(importlib.util.cache_from_source(str(path)))
+    try:
+        path.write_text(original.replace(mutation.pattern, mutation.replacement))
+        # A bytecode cache with the same size and mtime second would hide it.
+        cached.unlink(missing_ok=True)
+        passed, seconds, timed_out = run_tests(mutation.tests, timeout)
+    finally:
+        path.write_text(original)
+        cached.unlink(missing_ok=True)
+    outcome = "SURVIVED" if passed else ("caught (timeout)" if timed_out else "caught")
+    return outcome, seconds
+
+
+def main(argv=None):
+    """Run the mutation check; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="only mutations whose name has this")
+    parser.add_argument("--timeout", type=float, default=300.0, help="per mutation, s")
+    parser.add_argument("--list", action="store_true", help="list, run nothing")
+    args = parser.parse_args(argv)
+
+    selected = [m for m in MUTATIONS if args.k in m.name]
+    counts = {m.name: applies(m) for m in selected}
+    vanished = [m for m in selected if counts[m.name] == 0]
+    ambiguous = [m for m in selected if counts[m.name] > 1]
+    runnable = [m for m in selected if counts[m.name] == 1]
+    for mutation in vanished + ambiguous:
+        problem = "vanished " if counts[mutation.name] == 0 else "ambiguous"
+        print(f"{problem}  {mutation.path}  {mutation.name}")
+    if args.list:
+        for mutation in runnable:
+            print(f"applies    {mutation.path}  {mutation.name}")
+        return 0
+
+    tests = sorted({test for m in runnable for test in m.tests if test != "-k"})
+    baseline = [t for t in tests if t.startswith("tests/")]
+    passed, seconds, _ = run_tests(baseline, args.timeout)
+    if not passed:
+        print(f"The unmutated tests fail ({' '.join(baseline)}): fix them first.")
+        return 1
+    print(f"unmutated tests pass ({seconds:.0f} s)")
+
+    survived = []
+    for mutation in runnable:
+        outcome, seconds = check(mutation, args.timeout)
+        print(f"{outcome:<9}  {mutation.path}  {mutation.name}  ({seconds:.0f} s)")
+        if outcome == "SURVIVED":
+            survived.append(mutation)
+    print(
+        f"\n{len(runnable) - len(survived)} caught, {len(survived)} survived, "
+        f"{len(vanished)} vanished, {len(ambiguous)} ambiguous "
+        f"(of {len(selected)} mutations)"
+    )
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
