@@ -21,7 +21,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import time
 import tracemalloc
 import warnings
@@ -82,47 +81,6 @@ SETTINGS = {
 NO_TORCH = "PyTorch not installed; skipped"
 
 
-def add_arguments(parser):
-    """Add the ``bench`` command's options to its argument parser.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The parser of the ``bench`` sub-command.
-    """
-    parser.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
-        help="epochs per timed fit (default: 2, or 1 with --quick)",
-    )
-    parser.add_argument(
-        "--json", type=Path, default=None, help="also write every number to FILE"
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="a few thousand images, one epoch: a smoke run of seconds (for CI)",
-    )
-    parser.add_argument(
-        "--no-recipe",
-        action="store_true",
-        help="skip the accuracy recipe of the full run (a few minutes)",
-    )
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="limit BLAS to this many threads (default: leave BLAS as it is)",
-    )
-    parser.add_argument(
-        "--plot",
-        type=Path,
-        default=None,
-        help="write a PNG plot of the results to FILE (needs matplotlib)",
-    )
-
-
 def run(args):
     """Run the benchmark, print its tables and optionally write JSON and a plot.
 
@@ -130,18 +88,16 @@ def run(args):
     ----------
     args : argparse.Namespace
         With ``epochs``, ``json``, ``quick``, ``no_recipe``, ``blas_threads``
-        and ``plot``, as :func:`add_arguments` defines them.
+        and ``plot``, as ``python -m skperceptron bench`` parses and checks
+        them.
 
     Returns
     -------
     status : int
-        0 on success, 2 on invalid options.
+        0: the benchmark ran to its end.
     """
     settings = dict(SETTINGS["quick" if args.quick else "full"])
     if args.epochs is not None:
-        if args.epochs < 1:
-            print("--epochs must be a positive integer.", file=sys.stderr)
-            return 2
         settings["epochs"] = args.epochs
     limits = contextlib.nullcontext()
     if args.blas_threads is not None:

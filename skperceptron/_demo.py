@@ -71,27 +71,6 @@ class Row:
     sklearn_seconds: float
 
 
-def add_arguments(parser):
-    """Add the ``demo`` command's options to its argument parser.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The parser of the ``demo`` sub-command.
-    """
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("skperceptron-demo"),
-        help="folder for the PNG plots (default: ./skperceptron-demo/)",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smaller data and fewer epochs: a run of seconds instead of minutes",
-    )
-
-
 def run(args):
     """Run the five stories, print the comparison table and write the plots.
 

@@ -1,6 +1,5 @@
 """``python -m skperceptron demo``: the table and the plots."""
 
-import argparse
 import re
 import subprocess
 import sys
@@ -8,6 +7,7 @@ import sys
 import pytest
 
 from skperceptron import _demo
+from skperceptron.__main__ import build_parser
 
 STORIES = ["1. single neuron", "2. height/weight", "3. fixed weights", "4. spiral"]
 PLOTS = [
@@ -16,6 +16,11 @@ PLOTS = [
     "mnist_confusion_matrix.png",
     "mnist_first_layer_weights.png",
 ]
+
+
+def demo_args(*argv):
+    """Parse the ``demo`` command's arguments as the command line does."""
+    return build_parser().parse_args(["demo", *argv])
 
 
 def table_rows(output):
@@ -77,10 +82,8 @@ def test_demo_without_matplotlib_skips_plots_and_still_prints_table(
         "mnist_max_iter": 2,
     }
     monkeypatch.setitem(_demo.SETTINGS, "quick", tiny)
-    parser = argparse.ArgumentParser()
-    _demo.add_arguments(parser)
     out = tmp_path / "plots"
-    assert _demo.run(parser.parse_args(["--quick", "--out", str(out)])) == 0
+    assert _demo.run(demo_args("--quick", "--out", str(out))) == 0
     output = capsys.readouterr().out
     assert "Plots skipped: matplotlib is not installed" in output
     assert list(table_rows(output)) == [*STORIES, "5. MNIST"]
@@ -88,7 +91,5 @@ def test_demo_without_matplotlib_skips_plots_and_still_prints_table(
 
 
 def test_demo_default_output_folder():
-    parser = argparse.ArgumentParser()
-    _demo.add_arguments(parser)
-    args = parser.parse_args([])
+    args = demo_args()
     assert str(args.out) == "skperceptron-demo" and not args.quick
