@@ -56,4 +56,3 @@ def test_quick_bench_reports_pytorch_linearity_and_scaling(quick_run):
     for cell in scaling["width"] + scaling["batch_size"]:
         assert cell["ratio"] == pytest.approx(cell["sklearn"] / cell["ours"])
     assert "recipe" not in results
-
