@@ -31,7 +31,14 @@ extensions = [
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "README.md"]
+# sg_execution_times.rst: left by builds that wrote computation times.
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "README.md",
+    "sg_execution_times.rst",
+]
 root_doc = "index"
 
 # -- API reference ------------------------------------------------------------
