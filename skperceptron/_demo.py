@@ -863,6 +863,10 @@ def _plot_loss_curves(curves):
         1, len(curves), figsize=(5.5 * len(curves), 4.2), layout="constrained"
     )
     plain = FuncFormatter(lambda value, _: f"{value:g}")
+    # Between the powers of ten, only 2, 3 and 5 are labelled: no crowding.
+    sparse = FuncFormatter(
+        lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "235" else ""
+    )
     for ax, (story, models) in zip(np.atleast_1d(axes), curves.items()):
         n_epochs = max(len(model.loss_curve_) for model in models)
         every = max(1, n_epochs // 20)
@@ -882,7 +886,7 @@ def _plot_loss_curves(curves):
         ax.set(title=story, xlabel="epoch", ylabel="training loss", yscale="log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
+        ax.yaxis.set_minor_formatter(sparse)
         ax.grid(alpha=0.3, which="both")
         ax.legend()
     figure.suptitle("Training loss per epoch (log scale)")
