@@ -1,7 +1,8 @@
 """Sphinx configuration of the skperceptron documentation.
 
-Build with ``sphinx-build -W -b html docs docs/_build/html``; the build needs
-no network access.
+Build with ``sphinx-build -W -b html docs docs/_build/html``; neither the
+build nor the built site needs network access: MathJax is bundled
+(sphinx-mathjax-offline) and no page loads an external script.
 """
 
 import os
@@ -22,13 +23,22 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # A copy of MathJax in _static, instead of a CDN.
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "README.md"]
+# sg_execution_times.rst: left by builds that wrote computation times.
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "README.md",
+    "sg_execution_times.rst",
+]
 root_doc = "index"
 
 # -- API reference ------------------------------------------------------------
@@ -43,15 +53,34 @@ numpydoc_class_members_toctree = False
 # Docstrings in scikit-learn's style use :term: for entries of scikit-learn's
 # glossary, and the methods inherited from scikit-learn (score, get_params,
 # set_fit_request, ...) also use :ref: for sections of its user guide. This site
-# has neither, so those roles are rendered as their text.
+# has neither: the sections these docstrings cite link to scikit-learn's pages,
+# and any other such role is rendered as its text.
 _TERM_ROLE = re.compile(r":term:`([^`<]*?)\s*(?:<[^`>]*>)?`")
 _REF_OR_TERM_ROLE = re.compile(r":(?:ref|term):`([^`<]*?)\s*(?:<[^`>]*>)?`")
+_SKLEARN_REF = re.compile(r":ref:`([^`<]*?)\s*<([^`>]*)>`")
+_SKLEARN_PAGES = {
+    "metadata_routing": "metadata_routing.html",
+    "visualizing_composite_estimators": "modules/compose.html"
+    "#visualizing-composite-estimators",
+    "accuracy_score": "modules/model_evaluation.html#accuracy-score",
+    "r2_score": "modules/model_evaluation.html#r2-score",
+}
+
+
+def _link_sklearn_ref(match):
+    text, label = match.groups()
+    page = _SKLEARN_PAGES.get(label)
+    if page is None:
+        return match.group(0)
+    return f"`{text} <https://scikit-learn.org/stable/{page}>`__"
 
 
 def _unlink_sklearn_roles(app, what, name, obj, options, lines):
-    """Turn references to scikit-learn's glossary and user guide into text."""
+    """Link or unlink references to scikit-learn's glossary and user guide."""
     from_sklearn = getattr(obj, "__module__", "").startswith("sklearn.")
     role = _REF_OR_TERM_ROLE if from_sklearn else _TERM_ROLE
+    if from_sklearn:
+        lines[:] = [_SKLEARN_REF.sub(_link_sklearn_ref, line) for line in lines]
     lines[:] = [role.sub(r"\1", line) for line in lines]
 
 
@@ -65,13 +94,17 @@ def setup(app):
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    # Only the light examples run at build time; the others (full MNIST,
-    # benchmarks) are shown with their code but without output.
-    "filename_pattern": r"plot_(single_neuron|height_weight|spiral)",
+    # Every plot_* example runs at build time, on small data (see
+    # SKPERCEPTRON_EXAMPLE_SMALL above), and shows its figures and output; the
+    # distributed one (it starts a Dask cluster) is shown with its code only.
+    "filename_pattern": r"/plot_",
     "doc_module": ("skperceptron",),
     "backreferences_dir": "generated/backreferences",
     "download_all_examples": False,
     "remove_config_comments": True,
+    # The computation-times page loads DataTables from a CDN: the site must
+    # work offline.
+    "write_computation_times": False,
 }
 
 # -- HTML ---------------------------------------------------------------------

@@ -3,12 +3,12 @@
 A 2-2-1 network tells female from male
 =========================================
 
-The third notebook trained a network of two inputs, two logistic hidden units
-and one logistic output on four people: their weight (pounds minus 135) and
-height (inches minus 66), labelled 1 for female. Then it asked about Emily
+A 2-2-1 network has two inputs, two logistic hidden units and one logistic
+output; we train it on four people: their weight (pounds minus 135) and height
+(inches minus 66), labelled 1 for female. Then we ask it about Emily
 (128 lb, 63 in) and Frank (155 lb, 68 in).
 
-We train :class:`~skperceptron.ScratchMLPClassifier` the way the notebook did,
+We train :class:`~skperceptron.ScratchMLPClassifier` the textbook way,
 stochastic gradient descent one person at a time with a step of 0.1, and draw
 its decision regions with scikit-learn's
 :class:`~sklearn.inspection.DecisionBoundaryDisplay`.
@@ -27,7 +27,7 @@ from skperceptron.datasets import load_height_weight
 SMALL = os.environ.get("SKPERCEPTRON_EXAMPLE_SMALL") == "1"
 
 people = load_height_weight()
-# The epochs are capped on purpose, like the notebook's loop.
+# The epochs are capped on purpose: a fixed loop of 1000 passes.
 warnings.simplefilter("ignore", ConvergenceWarning)
 network = ScratchMLPClassifier(
     hidden_layer_sizes=(2,),

@@ -3,8 +3,8 @@
 MNIST: a pipeline tuned by grid search, then tested
 ====================================================
 
-The fifth notebook trained a small network on MNIST and reached about 90%
-test accuracy. Here :class:`~skperceptron.ScratchMLPClassifier` sits at the
+A small network trained with plain gradient descent reaches about 90% test
+accuracy on MNIST. Here :class:`~skperceptron.ScratchMLPClassifier` sits at the
 end of a scikit-learn :class:`~sklearn.pipeline.Pipeline`, and
 :class:`~sklearn.model_selection.GridSearchCV` chooses both the preprocessing
 step (raw pixels or standardised ones) and the L2 penalty ``alpha``.

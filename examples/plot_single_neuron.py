@@ -3,13 +3,13 @@
 A single sigmoid neuron learns a 3-bit rule
 ===========================================
 
-The first notebook's network is one neuron: three inputs, three weights, a
+The smallest network is one neuron: three inputs, three weights, a
 bias and a sigmoid. It sees four patterns of three bits whose label is the
 first bit, and has to answer for a pattern it has never seen, ``[1, 0, 0]``.
 
 :class:`~skperceptron.ScratchMLPClassifier` with ``hidden_layer_sizes=()`` is
 exactly that neuron (scikit-learn's own MLP needs at least one hidden layer
-in its documented API). We train it as the notebook did: full-batch gradient
+in its documented API). We train it the textbook way: full-batch gradient
 descent with a step of 1 and no penalty, here 1000 epochs.
 """
 
@@ -28,7 +28,7 @@ SMALL = os.environ.get("SKPERCEPTRON_EXAMPLE_SMALL") == "1"
 bits = load_three_bits()
 print(bits.data, bits.target)
 
-# The epochs are capped on purpose, like the notebook's loop.
+# The epochs are capped on purpose: a fixed loop of 1000 full-batch steps.
 warnings.simplefilter("ignore", ConvergenceWarning)
 neuron = ScratchMLPClassifier(
     hidden_layer_sizes=(),

@@ -3,11 +3,10 @@
 Three interleaved spirals and a dense ReLU network
 ==================================================
 
-The spiral of the notebook that used ``nnfs.datasets.spiral_data`` (the
-CS231n spiral), from :func:`skperceptron.datasets.make_spiral`: three arms,
-one per class, that no straight line can separate. A network with two dense
-ReLU layers of 64 units, trained with Adam, bends its decision regions around
-them.
+The CS231n spiral (also ``nnfs.datasets.spiral_data``), from
+:func:`skperceptron.datasets.make_spiral`: three arms, one per class, that no
+straight line can separate. A network with two dense ReLU layers of 64 units,
+trained with Adam, bends its decision regions around them.
 
 We train :class:`~skperceptron.ScratchMLPClassifier` and scikit-learn's
 :class:`~sklearn.neural_network.MLPClassifier` with the same settings and the

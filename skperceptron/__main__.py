@@ -1,28 +1,41 @@
-"""Command line: ``python -m skperceptron {demo,bench}``.
+"""Command line: ``python -m skperceptron {demo,bench}`` or ``skperceptron``.
 
-Each command lives in its own private module, which provides
-``add_arguments(parser)`` and ``run(args)``; heavy imports (matplotlib,
-PyTorch) belong inside ``run``.
+The options of every command are defined and checked here, before any work
+starts; the command itself lives in its own private module (``_demo``,
+``_bench``) with a ``run(args)`` function, imported only when it runs, so
+that ``--help`` answers without importing scikit-learn or matplotlib.
 """
 
 import argparse
 import importlib
+import importlib.util
+import os
 import sys
+from pathlib import Path
 
-COMMANDS = {
-    "demo": (
-        "skperceptron._demo",
-        "run the five notebook stories and compare with scikit-learn",
-    ),
-    "bench": (
-        "skperceptron._bench",
-        "benchmark against scikit-learn's MLPClassifier on MNIST",
-    ),
-}
+from . import __version__
+
+DEMO_DESCRIPTION = """\
+Run the five stories skperceptron was built on, each with this package's
+estimator and then scikit-learn's MLPClassifier on the same data: a single
+sigmoid neuron learns a 3-bit rule; a 2-2-1 network tells female from male by
+height and weight; a hand-set 2-2-1 network checks its output and its
+gradients against values derived symbolically; a dense ReLU network separates
+three interleaved spirals; a pipeline tuned by grid search classifies MNIST.
+The run ends with a table putting the two libraries side by side, and writes
+the plots (when matplotlib is installed) and an HTML report, index.html, to
+the output folder."""
+
+BENCH_DESCRIPTION = """\
+Benchmark skperceptron against scikit-learn's MLPClassifier on the bundled
+MNIST: both are fitted alternately in one process on the same data with the
+same settings, and the benchmark prints seconds per epoch, their ratio, test
+accuracy, predict time, peak memory, scaling tables and, in the full run,
+the accuracy recipe."""
 
 
 def main(argv=None):
-    """Parse the command line and run the chosen command.
+    """Parse the command line, check it, and run the chosen command.
 
     Parameters
     ----------
@@ -32,22 +45,176 @@ def main(argv=None):
     Returns
     -------
     status : int
-        The process exit status.
+        The process exit status. Invalid arguments exit with status 2 and a
+        one-line message, before any work starts, as argparse does.
     """
-    argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="python -m skperceptron")
-    commands = parser.add_subparsers(dest="command", required=True)
-    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
-    for name, (module_name, help_text) in COMMANDS.items():
-        sub = commands.add_parser(name, help=help_text)
-        if name == chosen:
-            # Only the chosen command is imported: one cannot break another.
-            module = importlib.import_module(module_name)
-            sub.description = module.__doc__
-            module.add_arguments(sub)
-            sub.set_defaults(run=module.run)
+    parser = build_parser()
     args = parser.parse_args(argv)
-    return args.run(args) or 0
+    args.check(args.parser, args)
+    module = importlib.import_module(args.module)
+    return module.run(args) or 0
+
+
+def build_parser(prog=None):
+    """Return the argument parser of the command line.
+
+    Parameters
+    ----------
+    prog : str, default=None
+        The program name in usage lines; when None, the name it was invoked
+        by: ``python -m skperceptron`` or the script's name.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog or _invoked_name(),
+        description="Multi-layer perceptrons written from scratch in NumPy, "
+        "as drop-in scikit-learn estimators.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the five stories, ours beside scikit-learn's MLP",
+        description=DEMO_DESCRIPTION,
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("skperceptron-demo"),
+        metavar="FOLDER",
+        help="folder for the plots and the HTML report (default: "
+        "./skperceptron-demo, created if missing)",
+    )
+    demo.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller data and fewer epochs: a run of seconds instead of minutes",
+    )
+    demo.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print every epoch's loss instead of one line per fit",
+    )
+    demo.set_defaults(module="skperceptron._demo", check=_check_demo, parser=demo)
+
+    bench = commands.add_parser(
+        "bench",
+        help="benchmark against scikit-learn's MLPClassifier on MNIST",
+        description=BENCH_DESCRIPTION,
+    )
+    bench.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few thousand images, one epoch per fit: a smoke run (for CI)",
+    )
+    bench.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="epochs per timed fit (default: 2, or 1 with --quick)",
+    )
+    bench.add_argument(
+        "--no-recipe",
+        action="store_true",
+        help="skip the accuracy recipe of the full run (a few minutes)",
+    )
+    bench.add_argument(
+        "--blas-threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="limit BLAS to N threads (default: leave BLAS as it is)",
+    )
+    bench.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write every number to FILE, in JSON",
+    )
+    bench.add_argument(
+        "--plot",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write a PNG plot of the results to FILE (needs matplotlib)",
+    )
+    bench.set_defaults(module="skperceptron._bench", check=_check_bench, parser=bench)
+    return parser
+
+
+def _invoked_name():
+    """Return how the program was invoked, for the usage lines."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if name in ("", "__main__.py", "-c"):
+        return "python -m skperceptron"
+    return name
+
+
+def _positive_int(text):
+    """Read a positive integer option, or explain what is wrong with it."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _check_demo(parser, args):
+    """Fail now, not after the run, if the output folder cannot be written."""
+    problem = _folder_problem(args.out)
+    if problem:
+        parser.error(f"argument --out: {problem}")
+
+
+def _check_bench(parser, args):
+    """Fail now, not after the run, if an output file cannot be written."""
+    for option, path in (("--json", args.json), ("--plot", args.plot)):
+        if path is None:
+            continue
+        if path.is_dir():
+            parser.error(f"argument {option}: {path} is a folder, not a file")
+        problem = _folder_problem(path.parent, create=False)
+        if problem:
+            parser.error(f"argument {option}: {problem}")
+    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+        parser.error(
+            "argument --plot: needs matplotlib (pip install 'skperceptron[plots]')"
+        )
+
+
+def _folder_problem(folder, create=True):
+    """Say why files cannot be written in ``folder``; None when they can.
+
+    With ``create``, a missing folder is fine when its nearest existing
+    parent is a writable folder (the command creates it).
+    """
+    folder = Path(folder)
+    if folder.exists():
+        if not folder.is_dir():
+            return f"{folder} exists and is not a folder"
+        if not os.access(folder, os.W_OK | os.X_OK):
+            return f"cannot write in the folder {folder}"
+        return None
+    if not create:
+        return f"the folder {folder} does not exist"
+    parent = folder.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"cannot create {folder}: {parent} is not a folder"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot create {folder}: cannot write in {parent}"
+    return None
 
 
 if __name__ == "__main__":

@@ -1,13 +1,17 @@
-"""Run the five stories of the notebooks skperceptron grew from, on bundled data.
+"""The ``demo`` command: five stories, each told by ours and by scikit-learn's MLP.
 
 Each story trains one of this package's estimators, then scikit-learn's
-MLPClassifier with the same settings, and the run ends with one table that
-puts the two side by side. The plots (spiral decision boundary, loss curves,
-MNIST confusion matrix and first-layer weights) are written as PNG files when
-matplotlib is installed (``pip install skperceptron[plots]``).
+MLPClassifier with the same settings; the run ends with one table that puts
+the two side by side, and writes an HTML report (``index.html``) with the
+table, the stories and the plots (spiral decision boundaries, loss curves,
+MNIST confusion matrix and first-layer weights, when matplotlib is installed:
+``pip install skperceptron[plots]``) into the output folder.
 """
 
 import contextlib
+import datetime
+import html
+import re
 import sys
 import time
 import warnings
@@ -17,7 +21,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, PredefinedSplit, train_test_split
+from sklearn.model_selection import (
+    GridSearchCV,
+    ParameterGrid,
+    PredefinedSplit,
+    train_test_split,
+)
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
@@ -26,11 +35,12 @@ from ._mlp import ScratchMLPClassifier
 from .datasets import load_height_weight, load_mnist, load_three_bits, make_spiral
 from .utils import check_gradients
 
-# The fourth notebook's network: w<i><j> joins unit i to unit j (inputs 1, 2;
-# hidden 3, 4; output 5), and every bias is 0.2.
-NOTEBOOK_COEFS = [np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([[0.1], [0.5]])]
-NOTEBOOK_INTERCEPTS = [np.array([0.2, 0.2]), np.array([0.2])]
-NOTEBOOK_X = np.array([[0.35, 0.9]])
+# The hand-set 2-2-1 network whose gradients were derived symbolically:
+# w<i><j> joins unit i to unit j (inputs 1, 2; hidden 3, 4; output 5), and
+# every bias is 0.2. Its output at HAND_SET_X is 0.649864477526152.
+HAND_SET_COEFS = [np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([[0.1], [0.5]])]
+HAND_SET_INTERCEPTS = [np.array([0.2, 0.2]), np.array([0.2])]
+HAND_SET_X = np.array([[0.35, 0.9]])
 
 # Settings of the full run and of --quick. MNIST's grid search runs on the
 # first ``grid_rows`` training images, validated on the ``validation_rows``
@@ -57,6 +67,43 @@ SETTINGS = {
     },
 }
 
+#: The MNIST story's grid: raw or standardised pixels, and the L2 penalty.
+MNIST_PARAM_GRID = {
+    "scale": ["passthrough", StandardScaler()],
+    "mlp__alpha": [1e-4, 1e-2],
+}
+
+#: The stories, in the order they run: a title and one sentence for the report.
+STORIES = [
+    (
+        "A single sigmoid neuron learns a 3-bit rule",
+        "One neuron with no hidden layer sees four patterns of three bits whose "
+        "label is the first bit, and answers for the unseen pattern (1, 0, 0).",
+    ),
+    (
+        "A 2-2-1 network tells female from male",
+        "Two logistic hidden units learn from four people's height and weight, "
+        "then call Emily and Frank.",
+    ),
+    (
+        "A hand-set 2-2-1 network, its gradients derived symbolically",
+        "With its weights set by hand, the network's output matches the value "
+        "derived with SymPy to 15 digits, and backpropagation matches finite "
+        "differences.",
+    ),
+    (
+        "Three interleaved spirals, a dense ReLU network",
+        "Two ReLU layers of 64 units bend their decision regions around the "
+        "three arms of the 3-class spiral, scored on held-out points.",
+    ),
+    (
+        "MNIST digits, a pipeline tuned by grid search",
+        "A grid search picks the preprocessing and the L2 penalty on part of "
+        "the training set; the best pipeline is refitted and scored once on "
+        "the 10,000 test images.",
+    ),
+]
+
 
 @dataclass
 class Row:
@@ -71,34 +118,14 @@ class Row:
     sklearn_seconds: float
 
 
-def add_arguments(parser):
-    """Add the ``demo`` command's options to its argument parser.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-        The parser of the ``demo`` sub-command.
-    """
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("skperceptron-demo"),
-        help="folder for the PNG plots (default: ./skperceptron-demo/)",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smaller data and fewer epochs: a run of seconds instead of minutes",
-    )
-
-
 def run(args):
-    """Run the five stories, print the comparison table and write the plots.
+    """Run the five stories, print the comparison table, write plots and report.
 
     Parameters
     ----------
     args : argparse.Namespace
-        With ``out`` (a folder for the PNG files) and ``quick`` (bool).
+        With ``out`` (the output folder), ``quick`` and ``verbose`` (bool), as
+        ``python -m skperceptron demo`` parses and checks them.
 
     Returns
     -------
@@ -106,23 +133,28 @@ def run(args):
         0: the demo ran to its end.
     """
     settings = SETTINGS["quick" if args.quick else "full"]
+    out = Path(args.out).absolute()
     started = time.perf_counter()
     mode = "quick run" if args.quick else "full run"
     print(f"skperceptron demo ({mode}): five stories, ours beside scikit-learn's MLP")
-    rows, figures, curves = [], {}, {}
-    stories = [
-        ("One sigmoid neuron learns the 3-bit rule", _story_single_neuron),
-        ("A 2-2-1 network tells female from male", _story_height_weight),
-        ("The fourth notebook's fixed weights", _story_fixed_weights),
-        ("Three interleaved spirals, a dense ReLU network", _story_spiral),
-        ("MNIST digits, a pipeline tuned by grid search", _story_mnist),
+    progress = Progress(verbose=args.verbose)
+    story_functions = [
+        _story_single_neuron,
+        _story_height_weight,
+        _story_hand_set,
+        _story_spiral,
+        _story_mnist,
     ]
+    rows, figures, curves = [], {}, {}
     with warnings.catch_warnings():
-        # The stories cap their epochs on purpose.
+        # The stories cap their epochs on purpose, and the summary lines say
+        # when a fit used all of them.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        for number, (title, story) in enumerate(stories, start=1):
-            print(f"\n[{number}/{len(stories)}] {title}", flush=True)
-            row, plots, story_curves = story(settings)
+        for number, ((title, _), story) in enumerate(
+            zip(STORIES, story_functions), start=1
+        ):
+            print(f"\n[{number}/{len(STORIES)}] {title}", flush=True)
+            row, plots, story_curves = story(settings, progress)
             row.story = f"{number}. {row.story}"
             print(
                 f"    ours: {row.result} ({row.seconds:.1f}s); scikit-learn: "
@@ -135,19 +167,23 @@ def run(args):
     if curves:
         figures["loss_curves.png"] = (_plot_loss_curves, (curves,))
 
+    out.mkdir(parents=True, exist_ok=True)
     print(f"\nDrawing {len(figures)} plots", flush=True)
-    written = _write_plots(figures, Path(args.out))
+    written = _write_plots(figures, out)
     if written is None:
         print(
             "Plots skipped: matplotlib is not installed "
             "(pip install 'skperceptron[plots]')."
         )
-    else:
-        for path in written:
-            print(f"Wrote {path}")
+        written = []
+    seconds = time.perf_counter() - started
+    report = out / "index.html"
+    report.write_text(html_report(rows, [path.name for path in written], mode, seconds))
     print()
     print(format_table(rows))
-    print(f"\nTotal: {time.perf_counter() - started:.1f}s")
+    print(f"\nTotal: {seconds:.1f}s")
+    print(f"Plots and report written to {out}")
+    print(f"Open {report} in a browser.")
     return 0
 
 
@@ -165,18 +201,7 @@ def format_table(rows):
         The table, with a header line and a rule under it.
     """
     header = ["story", "data", "model", "result", "s", "scikit-learn MLP", "s"]
-    lines = [
-        [
-            row.story,
-            row.data,
-            row.model,
-            row.result,
-            f"{row.seconds:.1f}",
-            row.sklearn_result,
-            f"{row.sklearn_seconds:.1f}",
-        ]
-        for row in rows
-    ]
+    lines = [_cells(row) for row in rows]
     widths = [max(len(line[i]) for line in [header, *lines]) for i in range(7)]
     numeric = {4, 6}
 
@@ -188,6 +213,226 @@ def format_table(rows):
 
     rule = "  ".join("-" * width for width in widths)
     return "\n".join([format_line(header), rule, *map(format_line, lines)])
+
+
+def _cells(row):
+    """Return a row's table cells as strings."""
+    return [
+        row.story,
+        row.data,
+        row.model,
+        row.result,
+        f"{row.seconds:.1f}",
+        row.sklearn_result,
+        f"{row.sklearn_seconds:.1f}",
+    ]
+
+
+# Captions of the plots in the HTML report, in the order they are shown.
+PLOT_CAPTIONS = {
+    "spiral_decision_boundary.png": "Story 4: decision regions on the 3-class "
+    "spiral, ours and scikit-learn's (training points as dots, held-out points "
+    "as triangles).",
+    "loss_curves.png": "Training loss per epoch, ours and scikit-learn's, for "
+    "the spiral and the refitted MNIST pipeline.",
+    "mnist_confusion_matrix.png": "Story 5: MNIST test set, each row normalised "
+    "by the true digit, so the few confusions stand out.",
+    "mnist_first_layer_weights.png": "Story 5: the input weights of the first "
+    "32 hidden units, as 28 x 28 images on one colour scale.",
+}
+
+
+def html_report(rows, plots, mode, seconds):
+    """Return a single-page, offline HTML report of a demo run.
+
+    Parameters
+    ----------
+    rows : list of Row
+        The stories' results, as in the printed table.
+    plots : list of str
+        File names of the plots, in the report's folder (linked relatively).
+    mode : str
+        ``"full run"`` or ``"quick run"``.
+    seconds : float
+        The run's duration.
+
+    Returns
+    -------
+    page : str
+        A complete HTML document with no external resources but the plots.
+    """
+    import numpy
+    import sklearn
+
+    from . import __version__
+
+    def escape(text):
+        return html.escape(text, quote=False)
+
+    header = ["Story", "Data", "Model", "skperceptron", "s", "scikit-learn", "s"]
+    table = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"]
+    for row in rows:
+        cells = _cells(row)
+        table.append(
+            "<tr>"
+            + "".join(
+                f'<td class="num">{escape(c)}</td>'
+                if i in (4, 6)
+                else f"<td>{escape(c)}</td>"
+                for i, c in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    stories = "\n".join(
+        f"<li><b>{escape(title)}.</b> {escape(sentence)}</li>"
+        for title, sentence in STORIES
+    )
+    ordered = [name for name in PLOT_CAPTIONS if name in plots]
+    ordered += [name for name in plots if name not in PLOT_CAPTIONS]
+    figures = "\n".join(
+        f'<figure><a href="{html.escape(name)}"><img src="{html.escape(name)}" '
+        f'alt="{html.escape(PLOT_CAPTIONS.get(name, name))}"></a>'
+        f"<figcaption>{escape(PLOT_CAPTIONS.get(name, name))}</figcaption></figure>"
+        for name in ordered
+    )
+    if not ordered:
+        figures = (
+            "<p>No plots: matplotlib is not installed "
+            "(<code>pip install 'skperceptron[plots]'</code>).</p>"
+        )
+    date = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>skperceptron demo</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto;
+       padding: 0 1rem; color: #222; line-height: 1.45; }}
+h1 {{ margin-bottom: 0.2rem; }}
+.meta {{ color: #666; margin-top: 0; }}
+table {{ border-collapse: collapse; font-size: 0.92rem; width: 100%; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 0.35rem 0.6rem; text-align: left;
+         vertical-align: top; }}
+th {{ background: #f3f3f3; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+figure {{ margin: 1.5rem 0; }}
+figure img {{ max-width: 100%; border: 1px solid #eee; }}
+figcaption {{ color: #555; font-size: 0.92rem; }}
+</style>
+</head>
+<body>
+<h1>skperceptron demo</h1>
+<p class="meta">{escape(mode)}, {date}, {seconds:.1f}&nbsp;s in all.
+skperceptron {escape(__version__)}, scikit-learn {escape(sklearn.__version__)},
+NumPy {escape(numpy.__version__)}, Python {escape(sys.version.split()[0])}.</p>
+<p>Each story trains skperceptron's <code>ScratchMLPClassifier</code>, then
+scikit-learn's <code>MLPClassifier</code> with the same settings on the same
+data. Times are wall-clock seconds on this machine.</p>
+<h2>The five stories</h2>
+<ol>
+{stories}
+</ol>
+<h2>Results</h2>
+<table>
+{chr(10).join(table)}
+</table>
+<h2>Plots</h2>
+{figures}
+</body>
+</html>
+"""
+
+
+class Progress:
+    """How the demo shows its fits: one line each, a progress bar, or every epoch.
+
+    Parameters
+    ----------
+    verbose : bool
+        Show every line the estimators print (per-epoch losses, the grid
+        search's fits), indented under the step that prints them. Otherwise
+        each step ends in one summary line, with a progress bar while it runs
+        when tqdm is installed and the output is a terminal.
+    """
+
+    def __init__(self, verbose):
+        self.verbose = verbose
+        self.tqdm = None
+        if not verbose and sys.stdout.isatty():
+            with contextlib.suppress(ImportError):
+                from tqdm import tqdm
+
+                self.tqdm = tqdm
+
+    @contextlib.contextmanager
+    def step(self, message, total=None, unit="epoch"):
+        """Run one step, showing its progress; yield a dict for its results.
+
+        The caller may set ``"summary"`` in the dict, printed after the
+        message when the step ends; ``"seconds"`` is set then.
+        """
+        real_stdout = sys.stdout
+        result = {}
+        bar = None
+        if self.verbose:
+            print(f"    {message}", flush=True)
+            stream = _Indented(real_stdout)
+        else:
+            if self.tqdm is not None and total is not None:
+                bar = self.tqdm(
+                    total=total, desc=f"    {message}", unit=unit, leave=False
+                )
+            else:
+                print(f"    {message} ...", end="", flush=True)
+            stream = _ProgressCounter(bar)
+        started = time.perf_counter()
+        try:
+            with contextlib.redirect_stdout(stream):
+                yield result
+        finally:
+            if bar is not None:
+                bar.close()
+        result["seconds"] = seconds = time.perf_counter() - started
+        summary = ", ".join(filter(None, [result.get("summary"), f"{seconds:.1f}s"]))
+        if self.verbose:
+            print(f"    done: {summary}", flush=True)
+        elif bar is not None:
+            print(f"    {message}: {summary}", flush=True)
+        else:
+            print(f" {summary}", flush=True)
+
+    def fit_both(self, ours, theirs, X, y, what):
+        """Fit our estimator and scikit-learn's on the same data; return both times."""
+        seconds = []
+        for name, estimator in (
+            ("ScratchMLPClassifier", ours),
+            ("scikit-learn's MLPClassifier", theirs),
+        ):
+            mlp = _final_step(estimator)
+            # Verbose lines feed the progress bar, or are shown as they are.
+            mlp.set_params(verbose=self.verbose or self.tqdm is not None)
+            with self.step(f"{name} on {what}", total=mlp.max_iter) as result:
+                estimator.fit(X, y)
+                result["summary"] = _fit_summary(mlp)
+            mlp.set_params(verbose=False)
+            seconds.append(result["seconds"])
+        return tuple(seconds)
+
+
+def _final_step(estimator):
+    """Return the MLP of a pipeline, or the estimator itself."""
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+
+
+def _fit_summary(mlp):
+    """Say how a fit ended: its epochs and its final training loss."""
+    if mlp.n_iter_ < mlp.max_iter:
+        epochs = f"stopped after {mlp.n_iter_} epochs"
+    else:
+        epochs = f"{mlp.n_iter_} epochs (the cap)"
+    return f"{epochs}, final loss {mlp.loss_:.4g}"
 
 
 class _Indented:
@@ -211,27 +456,31 @@ class _Indented:
         self.stream.flush()
 
 
-@contextlib.contextmanager
-def _step(message):
-    """Announce a step, indent what it prints, and time it.
+class _ProgressCounter:
+    """A stream that swallows verbose output, advancing a progress bar with it.
 
-    Yields a dict whose ``"seconds"`` is set when the step ends.
+    Each ``Iteration N, loss = L`` line of a fit, and each ``[CV] END`` line
+    of a grid search, is one step of the bar (when there is one).
     """
-    print(f"    {message}", flush=True)
-    timing = {}
-    started = time.perf_counter()
-    with contextlib.redirect_stdout(_Indented(sys.stdout)):
-        yield timing
-    timing["seconds"] = time.perf_counter() - started
 
+    STEP = re.compile(r"^(Iteration \d+, loss = (\S+?),|\[CV\] END)")
 
-def _fit_both(ours, theirs, X, y, what):
-    """Fit our estimator and scikit-learn's on the same data; return both times."""
-    with _step(f"fitting ScratchMLPClassifier on {what}") as ours_time:
-        ours.fit(X, y)
-    with _step(f"fitting scikit-learn's MLPClassifier on {what}") as their_time:
-        theirs.fit(X, y)
-    return ours_time["seconds"], their_time["seconds"]
+    def __init__(self, bar):
+        self.bar = bar
+        self.pending = ""
+
+    def write(self, text):
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            found = self.STEP.match(line)
+            if found and self.bar is not None:
+                self.bar.update(1)
+                if found.group(2):
+                    self.bar.set_postfix_str(f"loss {found.group(2)}", refresh=False)
+        return len(text)
+
+    def flush(self):
+        pass
 
 
 def _sklearn_twin(estimator):
@@ -242,9 +491,9 @@ def _sklearn_twin(estimator):
 
 
 def single_neuron():
-    """Return the first notebook's model: one sigmoid neuron.
+    """Return the single sigmoid neuron of the 3-bit rule.
 
-    Trained as the notebook did: full-batch gradient descent, step 1, no
+    Trained the textbook way: full-batch gradient descent, step 1, no
     penalty, 1000 epochs.
 
     Returns
@@ -266,9 +515,9 @@ def single_neuron():
 
 
 def height_weight_network():
-    """Return the third notebook's 2-2-1 logistic network.
+    """Return the 2-2-1 logistic network that tells female from male.
 
-    Trained as the notebook did: one sample at a time, step 0.1, no penalty,
+    Trained the textbook way: one sample at a time, step 0.1, no penalty,
     1000 epochs.
 
     Returns
@@ -290,12 +539,14 @@ def height_weight_network():
     )
 
 
-def _story_single_neuron(settings):
-    """Teach one sigmoid neuron the first notebook's 3-bit rule."""
+def _story_single_neuron(settings, progress):
+    """Teach one sigmoid neuron the 3-bit rule."""
     bits = load_three_bits()
     ours = single_neuron()
     theirs = _sklearn_twin(ours)
-    seconds, sk_seconds = _fit_both(ours, theirs, bits.data, bits.target, "3 bits")
+    seconds, sk_seconds = progress.fit_both(
+        ours, theirs, bits.data, bits.target, "3 bits"
+    )
     answer = ours.predict_proba(bits.questions)[0, 1]
     sk_answer = theirs.predict_proba(bits.questions)[0, 1]
     row = Row(
@@ -310,12 +561,12 @@ def _story_single_neuron(settings):
     return row, {}, {}
 
 
-def _story_height_weight(settings):
-    """Train the third notebook's 2-2-1 network on height and weight."""
+def _story_height_weight(settings, progress):
+    """Train the 2-2-1 network on four people's height and weight."""
     people = load_height_weight()
     ours = height_weight_network()
     theirs = _sklearn_twin(ours)
-    seconds, sk_seconds = _fit_both(
+    seconds, sk_seconds = progress.fit_both(
         ours, theirs, people.data, people.target, "4 people"
     )
 
@@ -335,8 +586,8 @@ def _story_height_weight(settings):
     return row, {}, {}
 
 
-def notebook_network(estimator):
-    """Set a 2-2-1 logistic classifier to the fourth notebook's weights.
+def hand_set_network(estimator):
+    """Set a 2-2-1 logistic classifier to the hand-set weights.
 
     Parameters
     ----------
@@ -348,40 +599,43 @@ def notebook_network(estimator):
     Returns
     -------
     estimator : ScratchMLPClassifier or MLPClassifier
-        The same estimator, with the notebook's weights and biases.
+        The same estimator, with :data:`HAND_SET_COEFS` and
+        :data:`HAND_SET_INTERCEPTS`.
     """
     X, y = load_height_weight(return_X_y=True)
     estimator.set_params(hidden_layer_sizes=(2,), activation="logistic", max_iter=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator.fit(X, y)
-    estimator.coefs_ = [coef.copy() for coef in NOTEBOOK_COEFS]
-    estimator.intercepts_ = [intercept.copy() for intercept in NOTEBOOK_INTERCEPTS]
+    estimator.coefs_ = [coef.copy() for coef in HAND_SET_COEFS]
+    estimator.intercepts_ = [intercept.copy() for intercept in HAND_SET_INTERCEPTS]
     return estimator
 
 
-def _story_fixed_weights(settings):
-    """Check the fourth notebook's network: its output and its gradients."""
-    with _step("setting both networks to the notebook's weights") as timing:
-        ours = notebook_network(ScratchMLPClassifier(alpha=0.0, random_state=0))
-        output = ours.predict_proba(NOTEBOOK_X)[0, 1]
-        error = check_gradients(ours, NOTEBOOK_X, [1])
-    with _step("scikit-learn's MLPClassifier, same weights") as sk_timing:
-        theirs = notebook_network(MLPClassifier(alpha=0.0, random_state=0))
-        sk_output = theirs.predict_proba(NOTEBOOK_X)[0, 1]
+def _story_hand_set(settings, progress):
+    """Check the hand-set network: its output and its gradients."""
+    with progress.step("ScratchMLPClassifier, hand-set weights") as result:
+        ours = hand_set_network(ScratchMLPClassifier(alpha=0.0, random_state=0))
+        output = ours.predict_proba(HAND_SET_X)[0, 1]
+        error = check_gradients(ours, HAND_SET_X, [1])
+        result["summary"] = "output and gradient check"
+    with progress.step("scikit-learn's MLPClassifier, same weights") as sk_result:
+        theirs = hand_set_network(MLPClassifier(alpha=0.0, random_state=0))
+        sk_output = theirs.predict_proba(HAND_SET_X)[0, 1]
+        sk_result["summary"] = "output"
     row = Row(
-        "fixed weights",
+        "hand-set weights",
         "x = (0.35, 0.9)",
         "2-2-1 logistic",
         f"p = {output:.15f}, gradient check {error:.0e}",
-        timing["seconds"],
+        result["seconds"],
         f"p = {sk_output:.15f}",
-        sk_timing["seconds"],
+        sk_result["seconds"],
     )
     return row, {}, {}
 
 
-def _story_spiral(settings):
+def _story_spiral(settings, progress):
     """Classify three interleaved spirals with a dense ReLU network."""
     n_samples = settings["spiral_samples"]
     X, y = make_spiral(n_samples, n_classes=3, random_state=0)
@@ -398,7 +652,7 @@ def _story_spiral(settings):
         random_state=0,
     )
     theirs = _sklearn_twin(ours)
-    seconds, sk_seconds = _fit_both(
+    seconds, sk_seconds = progress.fit_both(
         ours, theirs, X_train, y_train, f"{len(X_train)} points"
     )
 
@@ -419,7 +673,7 @@ def _story_spiral(settings):
     plots = {
         "spiral_decision_boundary.png": (
             _plot_decision_boundaries,
-            (ours, theirs, X_test, y_test),
+            (ours, theirs, X_train, y_train, X_test, y_test),
         ),
     }
     return row, plots, {"spiral": (ours, theirs)}
@@ -449,15 +703,11 @@ def mnist_grid_search(X, y, grid_rows, validation_rows, estimator, verbose=0):
         on the data of your choice.
     """
     pipeline = Pipeline([("scale", "passthrough"), ("mlp", estimator)])
-    param_grid = {
-        "scale": ["passthrough", StandardScaler()],
-        "mlp__alpha": [1e-4, 1e-2],
-    }
     n = grid_rows + validation_rows
     test_fold = np.r_[np.full(grid_rows, -1), np.zeros(validation_rows)]
     search = GridSearchCV(
         pipeline,
-        param_grid,
+        MNIST_PARAM_GRID,
         cv=PredefinedSplit(test_fold),
         refit=False,
         verbose=verbose,
@@ -465,38 +715,39 @@ def mnist_grid_search(X, y, grid_rows, validation_rows, estimator, verbose=0):
     return search.fit(X[:n], y[:n])
 
 
-def _story_mnist(settings):
+def _story_mnist(settings, progress):
     """Tune a pipeline on part of MNIST, refit it, score it on the test set."""
-    with _step("loading MNIST (bundled, checksum-verified)"):
+    with progress.step("loading MNIST (bundled, checksum-verified)") as result:
         X_train, y_train = load_mnist("train", return_X_y=True)
         X_test, y_test = load_mnist("test", return_X_y=True)
+        result["summary"] = f"{len(X_train)} training and {len(X_test)} test images"
     mlp = ScratchMLPClassifier(
         hidden_layer_sizes=settings["hidden"],
         max_iter=settings["mnist_max_iter"],
         random_state=0,
     )
     grid_rows, validation_rows = settings["grid_rows"], settings["validation_rows"]
-    with _step(
+    with progress.step(
         f"grid search on {grid_rows} training images, validated on the next "
-        f"{validation_rows}"
-    ) as grid_timing:
+        f"{validation_rows}",
+        total=len(ParameterGrid(MNIST_PARAM_GRID)),
+        unit="pipeline",
+    ) as result:
         search = mnist_grid_search(
             X_train, y_train, grid_rows, validation_rows, mlp, verbose=2
         )
-    best = clone(search.estimator).set_params(**search.best_params_)
-    scale = best.named_steps["scale"]
-    scale_name = "raw pixels" if isinstance(scale, str) else "standardised"
-    alpha = best.named_steps["mlp"].alpha
-    print(
-        f"    best: {scale_name}, alpha={alpha:g} "
-        f"(grid search took {grid_timing['seconds']:.1f}s)",
-        flush=True,
-    )
-    best.named_steps["mlp"].set_params(verbose=True)
+        best = clone(search.estimator).set_params(**search.best_params_)
+        scale = best.named_steps["scale"]
+        scale_name = "raw" if isinstance(scale, str) else "standardised"
+        alpha = best.named_steps["mlp"].alpha
+        result["summary"] = (
+            f"best of {len(search.cv_results_['params'])}: {scale_name} pixels, "
+            f"alpha={alpha:g}"
+        )
     sk_best = clone(best).set_params(mlp=_sklearn_twin(best.named_steps["mlp"]))
 
     n = settings["train_rows"]
-    seconds, sk_seconds = _fit_both(
+    seconds, sk_seconds = progress.fit_both(
         best, sk_best, X_train[:n], y_train[:n], f"{n} training images"
     )
     predictions = best.predict(X_test)
@@ -513,10 +764,11 @@ def _story_mnist(settings):
         sk_seconds,
     )
     ours_mlp, their_mlp = best.named_steps["mlp"], sk_best.named_steps["mlp"]
+    model = f"ScratchMLPClassifier {settings['hidden']} relu, {scale_name} pixels"
     plots = {
         "mnist_confusion_matrix.png": (
             _plot_confusion_matrix,
-            (y_test, predictions),
+            (y_test, predictions, model),
         ),
         "mnist_first_layer_weights.png": (_plot_first_layer, (ours_mlp,)),
     }
@@ -536,7 +788,6 @@ def _write_plots(figures, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, (draw, arguments) in figures.items():
         figure = draw(*arguments)
@@ -547,53 +798,128 @@ def _write_plots(figures, out):
     return written
 
 
-def _plot_decision_boundaries(ours, theirs, X, y):
-    """Draw both spiral classifiers' decision regions with the held-out points."""
+# The two libraries as the plots name them.
+LIBRARIES = ("skperceptron", "scikit-learn")
+
+
+def _plot_decision_boundaries(ours, theirs, X_train, y_train, X_test, y_test):
+    """Draw both spiral classifiers' decision regions, training and test points."""
     import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     from sklearn.inspection import DecisionBoundaryDisplay
 
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")
-    for ax, estimator, name in zip(axes, (ours, theirs), ("skperceptron", "sklearn")):
+    X = np.concatenate([X_train, X_test])
+    figure, axes = plt.subplots(
+        1, 2, figsize=(11, 5.4), layout="constrained", sharex=True, sharey=True
+    )
+    for ax, estimator, name in zip(axes, (ours, theirs), LIBRARIES):
         display = DecisionBoundaryDisplay.from_estimator(
-            estimator, X, response_method="predict", alpha=0.35, ax=ax
+            estimator,
+            X,
+            response_method="predict",
+            grid_resolution=400,
+            eps=0.05,
+            alpha=0.3,
+            ax=ax,
+            xlabel="feature 1",
+            ylabel="feature 2",
         )
+        colours = np.asarray(display.multiclass_colors_)
+        ax.scatter(*X_train.T, c=colours[y_train], s=10, marker="o", linewidths=0)
         ax.scatter(
-            X[:, 0],
-            X[:, 1],
-            c=y,
-            cmap=ListedColormap(display.multiclass_colors_),
-            edgecolor="k",
-            s=18,
+            *X_test.T,
+            c=colours[y_test],
+            s=30,
+            marker="^",
+            edgecolors="k",
+            linewidths=0.6,
         )
-        ax.set_title(f"{name}: held-out accuracy {estimator.score(X, y):.3f}")
-    figure.suptitle("Spiral, 3 classes: decision regions of a (64, 64) ReLU network")
+        ax.set_title(
+            f"{name}: train accuracy {estimator.score(X_train, y_train):.3f}, "
+            f"test {estimator.score(X_test, y_test):.3f}"
+        )
+        ax.set_aspect("equal")
+    handles = [
+        Patch(color=colour, alpha=0.6, label=f"class {label}")
+        for label, colour in zip(ours.classes_, colours)
+    ] + [
+        Line2D([], [], color="grey", marker="o", linestyle="", markersize=4,
+               label=f"training point ({len(X_train)})"),
+        Line2D([], [], color="grey", marker="^", markeredgecolor="k", linestyle="",
+               markersize=7, label=f"held-out test point ({len(X_test)})"),
+    ]  # fmt: skip
+    figure.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+    figure.suptitle("3-class spiral: decision regions of a (64, 64) ReLU network")
     return figure
 
 
 def _plot_loss_curves(curves):
     """Draw each story's training loss per epoch, ours against scikit-learn's."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     figure, axes = plt.subplots(
-        1, len(curves), figsize=(5 * len(curves), 4), layout="constrained"
+        1, len(curves), figsize=(5.5 * len(curves), 4.2), layout="constrained"
     )
-    for ax, (story, (ours, theirs)) in zip(np.atleast_1d(axes), curves.items()):
-        ax.plot(ours.loss_curve_, label="ScratchMLPClassifier", linewidth=2.5)
-        ax.plot(theirs.loss_curve_, "--", label="sklearn MLPClassifier")
+    plain = FuncFormatter(lambda value, _: f"{value:g}")
+    # Between the powers of ten, only 2, 3 and 5 are labelled: no crowding.
+    sparse = FuncFormatter(
+        lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "235" else ""
+    )
+    for ax, (story, models) in zip(np.atleast_1d(axes), curves.items()):
+        n_epochs = max(len(model.loss_curve_) for model in models)
+        every = max(1, n_epochs // 20)
+        # The two curves often coincide: ours is a thick line with hollow
+        # circles, scikit-learn's a dashed line with crosses in between.
+        styles = (
+            {"marker": "o", "fillstyle": "none", "linewidth": 3, "alpha": 0.6,
+             "markevery": (0, every)},
+            {"marker": "x", "linestyle": "--", "color": "k",
+             "markevery": (every // 2, every)},
+        )  # fmt: skip
+        for model, name, style in zip(models, LIBRARIES, styles):
+            losses = model.loss_curve_
+            # Epochs are counted from 1, as the verbose lines count them.
+            epochs = np.arange(1, len(losses) + 1)
+            ax.plot(epochs, losses, label=f"{name} ({len(losses)} epochs)", **style)
         ax.set(title=story, xlabel="epoch", ylabel="training loss", yscale="log")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(sparse)
+        ax.grid(alpha=0.3, which="both")
         ax.legend()
+    figure.suptitle("Training loss per epoch (log scale)")
     return figure
 
 
-def _plot_confusion_matrix(y_true, y_pred):
-    """Draw the MNIST test set's confusion matrix."""
+def _plot_confusion_matrix(y_true, y_pred, model):
+    """Draw the MNIST test set's confusion matrix, normalised by true digit."""
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    figure, ax = plt.subplots(figsize=(7, 6), layout="constrained")
-    ConfusionMatrixDisplay.from_predictions(y_true, y_pred, ax=ax, colorbar=False)
-    ax.set_title("MNIST test set: true digit against predicted digit")
+    figure, ax = plt.subplots(figsize=(7.5, 6.8), layout="constrained")
+    display = ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        normalize="true",
+        values_format=".1%",
+        ax=ax,
+        cmap="Blues",
+        im_kw={"norm": LogNorm(vmin=1e-3, vmax=1)},
+    )
+    # Most cells are 0: leave them blank so that the confusions stand out.
+    for text, value in zip(display.text_.ravel(), display.confusion_matrix.ravel()):
+        if value < 0.0005:
+            text.set_visible(False)
+    display.im_.colorbar.set_label("share of the true digit's images (log scale)")
+    accuracy = np.mean(np.asarray(y_true) == np.asarray(y_pred))
+    ax.set(xlabel="predicted digit", ylabel="true digit")
+    ax.set_title(
+        f"{model}\nMNIST test set: accuracy {accuracy:.2%}; rows normalised by "
+        "true digit"
+    )
     return figure
 
 
@@ -602,13 +928,18 @@ def _plot_first_layer(mlp, n_units=32):
     import matplotlib.pyplot as plt
 
     weights = mlp.coefs_[0][:, :n_units]
-    limit = 0.5 * np.abs(weights).max()
+    # One symmetric scale for every tile, so that colours compare across units.
+    limit = np.abs(weights).max()
     figure, axes = plt.subplots(
-        4, n_units // 4, figsize=(10, 5.6), layout="constrained"
+        4, n_units // 4, figsize=(11, 5.6), layout="constrained"
     )
     for ax, unit in zip(axes.ravel(), weights.T):
-        ax.matshow(unit.reshape(28, 28), cmap="gray", vmin=-limit, vmax=limit)
+        image = ax.matshow(unit.reshape(28, 28), cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_xticks(())
         ax.set_yticks(())
-    figure.suptitle(f"MNIST: input weights of the first {n_units} hidden units")
+    figure.colorbar(image, ax=axes, shrink=0.8, label="input weight")
+    figure.suptitle(
+        f"MNIST: input weights of the first {n_units} hidden units "
+        "(red positive, blue negative)"
+    )
     return figure

@@ -647,7 +647,11 @@ class _BaseScratchMLP(BaseEstimator):
         line = "Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_)
         if self.early_stopping:
             line += ", validation score = %.6f" % self.validation_scores_[-1]
-        return line + ", time = %.2fs" % seconds
+        return line + (
+            ", time = %.2fs" % seconds
+            if seconds >= 0.1
+            else ", time = %.3fms" % (1e3 * seconds)
+        )
 
     def _record_validation_score(self, X_val, y_val, sw_val):
         """Track the validation score; return whether it is the best so far."""

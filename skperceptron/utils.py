@@ -1,8 +1,8 @@
 """Gradients you can inspect: the objective ``fit`` minimises, and a check of it.
 
-These are what the fourth source notebook did by hand with SymPy: the loss of a
-network at given weights, its derivatives with respect to every weight and bias,
-and a comparison of those derivatives with central finite differences.
+What one would otherwise derive by hand or with SymPy: the loss of a network at
+given weights, its derivatives with respect to every weight and bias, and a
+comparison of those derivatives with central finite differences.
 """
 
 from numbers import Real

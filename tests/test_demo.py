@@ -1,21 +1,37 @@
-"""``python -m skperceptron demo``: the table and the plots."""
+"""``python -m skperceptron demo``: the progress, the table, the plots, the report."""
 
-import argparse
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
 
 from skperceptron import _demo
+from skperceptron.__main__ import build_parser
 
-STORIES = ["1. single neuron", "2. height/weight", "3. fixed weights", "4. spiral"]
+STORIES = ["1. single neuron", "2. height/weight", "3. hand-set weights", "4. spiral"]
 PLOTS = [
     "spiral_decision_boundary.png",
     "loss_curves.png",
     "mnist_confusion_matrix.png",
     "mnist_first_layer_weights.png",
 ]
+# Small enough for seconds: these check the output's shape, not the results.
+TINY = {
+    "spiral_samples": 150,
+    "spiral_max_iter": 20,
+    "grid_rows": 300,
+    "validation_rows": 200,
+    "train_rows": 1000,
+    "hidden": (16,),
+    "mnist_max_iter": 2,
+}
+
+
+def demo_args(*argv):
+    """Parse the ``demo`` command's arguments as the command line does."""
+    return build_parser().parse_args(["demo", *argv])
 
 
 def table_rows(output):
@@ -24,17 +40,46 @@ def table_rows(output):
     rows = {}
     for line in table.splitlines()[2:]:
         if line.strip() and line[0].isdigit():
-            rows[line[:18].strip()] = line
+            rows[line[:19].strip()] = line
     return rows
 
 
-def test_demo_quick_prints_the_table_and_writes_the_plots(tmp_path):
+class ReportParser(HTMLParser):
+    """Collect what an HTML page loads, links to, and its table cells."""
+
+    def __init__(self):
+        super().__init__()
+        self.sources, self.cells, self.scripts = [], [], 0
+        self.in_cell = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.sources += [attrs[key] for key in ("src", "href") if key in attrs]
+        self.scripts += tag == "script"
+        self.in_cell = tag == "td"
+        if tag == "td":
+            self.cells.append("")
+
+    def handle_endtag(self, tag):
+        self.in_cell = self.in_cell and tag != "td"
+
+    def handle_data(self, data):
+        if self.in_cell:
+            self.cells[-1] += data
+
+
+def read_report(path):
+    parser = ReportParser()
+    parser.feed(path.read_text())
+    return parser
+
+
+def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
     pytest.importorskip("matplotlib")
     from PIL import Image
 
-    out = tmp_path / "plots"
     completed = subprocess.run(
-        [sys.executable, "-m", "skperceptron", "demo", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "skperceptron", "demo", "--quick", "--out", "plots"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -44,51 +89,73 @@ def test_demo_quick_prints_the_table_and_writes_the_plots(tmp_path):
     output = completed.stdout
     for number in range(1, 6):
         assert f"[{number}/5]" in output
-    assert "Iteration 1, loss" in output  # per-epoch progress of the long fits
+    # One line per fit, not one per epoch.
+    assert "Iteration 1, loss" not in output
+    assert re.search(r"ScratchMLPClassifier on 450 points \.\.\. .*epochs", output)
 
     rows = table_rows(output)
     assert list(rows) == [*STORIES, "5. MNIST"]
-    assert rows["3. fixed weights"].count("p = 0.649864477526152") == 2
+    assert rows["3. hand-set weights"].count("p = 0.649864477526152") == 2
     mnist_row = rows["5. MNIST"]
     accuracies = [float(a) for a in re.findall(r"test accuracy ([\d.]+)", mnist_row)]
     assert len(accuracies) == 2 and min(accuracies) > 0.9
 
+    # The last lines name the absolute output folder and the report in it.
+    out = tmp_path / "plots"
+    assert output.splitlines()[-2:] == [
+        f"Plots and report written to {out}",
+        f"Open {out / 'index.html'} in a browser.",
+    ]
     for name in PLOTS:
-        path = out / name
-        assert path.stat().st_size > 0
-        with Image.open(path) as image:
+        with Image.open(out / name) as image:
             assert image.format == "PNG"
             image.verify()
+    report = read_report(out / "index.html")
+    assert sorted(set(report.sources)) == sorted(PLOTS)  # relative, nothing else
+    assert report.scripts == 0
+    assert "p = 0.649864477526152" in report.cells
 
 
-def test_demo_without_matplotlib_skips_plots_and_still_prints_table(
+def test_demo_verbose_prints_every_epoch(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    out = tmp_path / "plots"
+    assert _demo.run(demo_args("--quick", "--verbose", "--out", str(out))) == 0
+    output = capsys.readouterr().out
+    # Every epoch of each library's fits in four stories, indented under
+    # their step.
+    assert len(re.findall(r"(?m)^      Iteration 1, loss = ", output)) == 8
+    assert output.count("      Iteration 1000, loss = ") == 4  # stories 1 and 2
+    assert "[CV] END" in output  # the grid search's fits
+
+
+def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
     tmp_path, monkeypatch, capsys
 ):
-    # matplotlib cannot be imported, and the data are tiny: this checks the
-    # fallback, not the results.
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    tiny = {
-        "spiral_samples": 150,
-        "spiral_max_iter": 20,
-        "grid_rows": 300,
-        "validation_rows": 200,
-        "train_rows": 1000,
-        "hidden": (16,),
-        "mnist_max_iter": 2,
-    }
-    monkeypatch.setitem(_demo.SETTINGS, "quick", tiny)
-    parser = argparse.ArgumentParser()
-    _demo.add_arguments(parser)
+    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
     out = tmp_path / "plots"
-    assert _demo.run(parser.parse_args(["--quick", "--out", str(out)])) == 0
+    assert _demo.run(demo_args("--quick", "--out", str(out))) == 0
     output = capsys.readouterr().out
     assert "Plots skipped: matplotlib is not installed" in output
+    assert "Iteration" not in output and "[CV]" not in output
     assert list(table_rows(output)) == [*STORIES, "5. MNIST"]
-    assert not out.exists()
+    assert sorted(path.name for path in out.iterdir()) == ["index.html"]
+    report = read_report(out / "index.html")
+    assert report.sources == [] and report.scripts == 0
+    assert "matplotlib is not installed" in (out / "index.html").read_text()
+
+
+def test_html_report_escapes_and_describes_every_story():
+    row = _demo.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
+    page = _demo.html_report([row], ["loss_curves.png"], "quick run", 3.0)
+    assert "<b>" not in page.split("<table>")[1] and "r &amp; r" in page
+    for title, sentence in _demo.STORIES:
+        assert title in page and sentence in page
+    assert not re.search(r"https?://", page)
 
 
 def test_demo_default_output_folder():
-    parser = argparse.ArgumentParser()
-    _demo.add_arguments(parser)
-    args = parser.parse_args([])
+    args = demo_args()
     assert str(args.out) == "skperceptron-demo" and not args.quick
+    assert not args.verbose

@@ -1,4 +1,4 @@
-"""The five stories of the notebooks skperceptron grew from, as tests."""
+"""The five stories of skperceptron, as tests."""
 
 import warnings
 
@@ -12,7 +12,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import ScratchMLPClassifier
-from skperceptron._demo import height_weight_network, single_neuron
+from skperceptron._demo import (
+    HAND_SET_COEFS,
+    HAND_SET_INTERCEPTS,
+    HAND_SET_X,
+    hand_set_network,
+    height_weight_network,
+    single_neuron,
+)
 from skperceptron.datasets import (
     load_height_weight,
     load_mnist,
@@ -46,27 +53,22 @@ def test_story_2_height_weight_network_calls_emily_and_frank():
     assert frank < 0.1
 
 
-# The fourth notebook's weights: w<i><j> joins unit i to unit j (inputs 1, 2;
-# hidden 3, 4; output 5); every bias is 0.2.
-W13, W14, W23, W24, W35, W45 = 0.2, 0.8, 0.6, 0.4, 0.1, 0.5
-BIAS = 0.2
-X_NOTEBOOK = np.array([[0.35, 0.9]])
+# The demo's hand-set weights, named as the symbolic derivation names them:
+# w<i><j> joins unit i to unit j (inputs 1, 2; hidden 3, 4; output 5).
+(W13, W14), (W23, W24) = HAND_SET_COEFS[0]
+(W35,), (W45,) = HAND_SET_COEFS[1]
+B3, B4 = HAND_SET_INTERCEPTS[0]
+(B5,) = HAND_SET_INTERCEPTS[1]
 
 
-def notebook_network():
-    """A fitted 2-2-1 logistic classifier, set to the fourth notebook's weights."""
-    X, y = load_height_weight(return_X_y=True)
-    network = ScratchMLPClassifier(
-        hidden_layer_sizes=(2,), activation="logistic", alpha=0.0, max_iter=1
-    ).fit(X, y)
-    network.coefs_ = [np.array([[W13, W14], [W23, W24]]), np.array([[W35], [W45]])]
-    network.intercepts_ = [np.array([BIAS, BIAS]), np.array([BIAS])]
-    return network
+def hand_set_classifier():
+    """A fitted 2-2-1 logistic classifier, set to the hand-set weights."""
+    return hand_set_network(ScratchMLPClassifier(alpha=0.0))
 
 
 def test_story_3_fixed_weights_output():
-    network = notebook_network()
-    output = network.predict_proba(X_NOTEBOOK)[0, 1]
+    network = hand_set_classifier()
+    output = network.predict_proba(HAND_SET_X)[0, 1]
     np.testing.assert_allclose(output, 0.649864477526152, rtol=0, atol=1e-15)
 
 
@@ -75,6 +77,7 @@ def test_story_3_backprop_matches_sympy_derivatives():
     weights = sympy.symbols("w13 w14 w23 w24 w35 w45 b3 b4 b5")
     w13, w14, w23, w24, w35, w45, b3, b4, b5 = weights
     x1, x2 = (sympy.Rational(35, 100), sympy.Rational(9, 10))
+    assert HAND_SET_X.tolist() == [[0.35, 0.9]]
 
     def sigmoid(z):
         return 1 / (1 + sympy.exp(-z))
@@ -85,15 +88,15 @@ def test_story_3_backprop_matches_sympy_derivatives():
     loss = -sympy.log(out)  # binary cross-entropy at y = 1
     point = {
         w13: W13, w14: W14, w23: W23, w24: W24, w35: W35, w45: W45,
-        b3: BIAS, b4: BIAS, b5: BIAS,
+        b3: B3, b4: B4, b5: B5,
     }  # fmt: skip
     symbolic = {
         name: float(sympy.diff(loss, symbol).evalf(30, subs=point))
         for name, symbol in zip(map(str, weights), weights)
     }
 
-    network = notebook_network()
-    value, coef_grads, intercept_grads = loss_and_gradients(network, X_NOTEBOOK, [1])
+    network = hand_set_classifier()
+    value, coef_grads, intercept_grads = loss_and_gradients(network, HAND_SET_X, [1])
     np.testing.assert_allclose(
         value, float(loss.evalf(30, subs=point)), rtol=0, atol=1e-12
     )

@@ -1,7 +1,7 @@
 """Datasets that ship with skperceptron: no network access needed.
 
 MNIST with its published train/test split, and the small datasets of the
-notebooks the package grew from: three bits for a single neuron, four people's
+first stories: three bits for a single neuron, four people's
 height and weight, and the CS231n spiral.
 """
 

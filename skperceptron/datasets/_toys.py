@@ -1,4 +1,4 @@
-"""The small datasets of the source notebooks: three bits, height/weight, spiral."""
+"""The small datasets of the first stories: three bits, height/weight, spiral."""
 
 from numbers import Integral, Real
 
@@ -13,10 +13,10 @@ THREE_BITS_DESCR = """\
 Three bits
 ----------
 
-The training set of the first source notebook, a single sigmoid neuron: four
+The training set of a single sigmoid neuron's first lesson: four
 patterns of three bits whose label is the first bit. The third bit is always
 1 and the second is noise, so the neuron has to find that only the first one
-matters. The question the notebook asked afterwards is the unseen pattern
+matters. The question asked afterwards is the unseen pattern
 ``[1, 0, 0]``, whose answer by that rule is 1.
 
 :Number of Instances: 4 (and 1 question)
@@ -30,12 +30,11 @@ HEIGHT_WEIGHT_DESCR = """\
 Height and weight
 -----------------
 
-The four people of the third source notebook, a 2-2-1 network trained to
-tell female from male by weight and height. The features are shifted to be
-centred near zero: weight in pounds minus 135 and height in inches minus 66
-(``raw_data - shift``). The label is 1 for female, 0 for male. The questions
-the notebook asked afterwards are Emily (128 lb, 63 in) and Frank (155 lb,
-68 in).
+Four people, on whom a 2-2-1 network is trained to tell female from male by
+weight and height. The features are shifted to be centred near zero: weight in
+pounds minus 135 and height in inches minus 66 (``raw_data - shift``). The
+label is 1 for female, 0 for male. The questions asked afterwards are Emily
+(128 lb, 63 in) and Frank (155 lb, 68 in).
 
 :Number of Instances: 4 (and 2 questions)
 :Number of Attributes: 2 (shifted weight and height)
@@ -51,7 +50,7 @@ _SHIFT = [135, 66]
 
 
 def load_three_bits(*, return_X_y=False):
-    """Load the first notebook's training set: the label is the first of three bits.
+    """Load the single neuron's training set: the label is the first of three bits.
 
     Parameters
     ----------
@@ -68,7 +67,7 @@ def load_three_bits(*, return_X_y=False):
         target : ndarray of shape (4,), dtype int64
             Their labels 0, 1, 1, 0.
         questions : ndarray of shape (1, 3), dtype float64
-            The notebook's question, the unseen pattern ``[1, 0, 0]``.
+            The question, the unseen pattern ``[1, 0, 0]``.
         feature_names : list of str
             ``["bit 1", "bit 2", "bit 3"]``.
         DESCR : str
@@ -102,7 +101,7 @@ def load_three_bits(*, return_X_y=False):
 
 
 def load_height_weight(*, return_X_y=False):
-    """Load the third notebook's four people, to tell female from male.
+    """Load four people's height and weight, to tell female from male.
 
     Parameters
     ----------
@@ -126,7 +125,7 @@ def load_height_weight(*, return_X_y=False):
         shift : ndarray of shape (2,), dtype float64
             ``[135, 66]``, subtracted from ``raw_data`` to give ``data``.
         questions : ndarray of shape (2, 2), dtype float64
-            The notebook's questions, shifted like ``data``: Emily (-7, -3)
+            The questions, shifted like ``data``: Emily (-7, -3)
             and Frank (20, 2).
         question_names : list of str
             ``["Emily", "Frank"]``.
