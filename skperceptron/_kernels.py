@@ -292,6 +292,18 @@ def kernels_for(array):
     return ArrayAPIKernels(compat.array_namespace(array), compat.device(array))
 
 
+def numpy_dtype(dtype):
+    """Return the NumPy dtype matching a dtype of any namespace.
+
+    NumPy and CuPy dtypes (and NumPy scalar types) are NumPy's already; a
+    PyTorch or array-api-strict dtype is matched by name (``torch.float32``).
+    """
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
 def array_api_compat():
     """Return the array-api-compat module: the package, or scikit-learn's copy.
 
@@ -357,7 +369,7 @@ class ArrayAPIKernels:
             and value.dtype.kind == "f"
         ):
             # Some namespaces reject a float64 NumPy array for a float32 target.
-            value = value.astype(np.dtype(str(dtype).split(".")[-1]), copy=False)
+            value = value.astype(numpy_dtype(dtype), copy=False)
         return self.xp.asarray(value, dtype=dtype, device=self.device)
 
     def astype(self, array, dtype):
@@ -462,7 +474,7 @@ class ArrayAPIKernels:
             return torch.rand(shape, generator=rng, dtype=dtype, device=self.device)
         if "cupy" in xp_name:
             return rng.random(shape, dtype=dtype)
-        draw = rng.random(shape, dtype=np.dtype(str(dtype).split(".")[-1]))
+        draw = rng.random(shape, dtype=numpy_dtype(dtype))
         return self.asarray(draw, dtype)
 
     def indices(self, order):

@@ -55,7 +55,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._kernels import NUMPY_KERNELS, ArrayAPIKernels
+from ._kernels import NUMPY_KERNELS, ArrayAPIKernels, numpy_dtype
 from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
 from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
@@ -1022,13 +1022,6 @@ def _to_numpy(array):
     return _convert_to_numpy(array, xp)
 
 
-def _numpy_dtype(X):
-    """Return the NumPy dtype matching ``X``'s, whatever ``X``'s namespace."""
-    if isinstance(X.dtype, np.dtype):
-        return X.dtype
-    return np.dtype(str(X.dtype).rsplit(".", 1)[-1])
-
-
 def _like(reference, array):
     """Return NumPy ``array`` in ``reference``'s namespace and on its device.
 
@@ -1394,7 +1387,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {classes}."
                 )
-        return X, self._label_binarizer.transform(y).astype(_numpy_dtype(X))
+        return X, self._label_binarizer.transform(y).astype(numpy_dtype(X.dtype))
 
     def _weigh_classes(self, Y, sample_weight):
         if self.class_weight is None:
@@ -1772,7 +1765,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
                 "Some value(s) of y are negative which is not allowed for "
                 "Poisson regression (loss='poisson')."
             )
-        return X, np.asarray(y, dtype=_numpy_dtype(X)).reshape(y.shape[0], -1)
+        return X, np.asarray(y, dtype=numpy_dtype(X.dtype)).reshape(y.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
