@@ -9,6 +9,7 @@ stay strictly inside (0, 1)).
 
 import importlib.util
 
+import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -46,6 +47,9 @@ def _estimators():
     yield ScratchMLPRegressor(hidden_layer_sizes=(), solver="lbfgs", random_state=0)
 
 
+# The checks fit on their own small data with our default max_iter: whether such a
+# fit converges is no part of any check, so its ConvergenceWarning is ignored here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(list(_estimators()))
 def test_sklearn_compatible_estimator(estimator, check):
     name = getattr(check, "func", check).__name__

@@ -112,13 +112,19 @@ def test_estimators_do_not_share_buffers_across_threads():
 
     def work(model, X_, y_):
         barrier.wait()
-        _fit(model, X_, y_)
+        model.fit(X_, y_)
 
     threads = [threading.Thread(target=work, args=job) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # Warning filters are process-wide and catch_warnings is not thread-safe:
+    # the main thread alone records the threads' warnings, one
+    # ConvergenceWarning per 20-epoch fit.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [warning.category for warning in caught] == [ConvergenceWarning] * 2
     for (model, _, _), expected in zip(jobs, serial):
         for a, b in zip(
             model.coefs_ + model.intercepts_, expected.coefs_ + expected.intercepts_

@@ -5,7 +5,7 @@ import pytest
 
 from skperceptron._activations import ACTIVATIONS
 from skperceptron._losses import LOSSES
-from skperceptron._network import Network, Workspace, forward_pass
+from skperceptron._network import Network, Workspace
 
 RNG = np.random.RandomState(0)
 X = RNG.normal(size=(9, 4))
@@ -56,15 +56,31 @@ def test_glorot_uniform_bounds(activation, factor):
 
 
 @pytest.mark.parametrize("loss", TARGETS)
-def test_forward_and_forward_pass_follow_the_formula(loss):
+def test_training_and_prediction_forward_follow_the_formula(loss):
     network = _network(loss)
     expected = _by_hand(network, X)
     output = network.forward(X, Workspace(network, len(X)))
     np.testing.assert_allclose(output, expected, rtol=1e-14)
-    predicted = forward_pass(
-        X, network.coefs, network.intercepts, "tanh", network.out_activation
+    # Prediction: a copy of the parameters, and a workspace without
+    # backpropagation whose two buffers the three layers use in turn.
+    predictor = Network.from_parameters(
+        network.coefs, network.intercepts, "tanh", loss, np.float64
     )
+    workspace = Workspace(predictor, len(X) + 2, backward=False)
+    predicted = predictor.forward(X, workspace)
     np.testing.assert_allclose(predicted, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("loss", TARGETS)
+def test_identity_output_gives_the_output_pre_activations(loss):
+    network = _network(loss)
+    hidden = X
+    for coef, intercept in zip(network.coefs[:-1], network.intercepts[:-1]):
+        hidden = np.tanh(hidden @ coef + intercept)
+    expected = hidden @ network.coefs[-1] + network.intercepts[-1]
+    workspace = Workspace(network, len(X), backward=False)
+    output = network.forward(X, workspace, out_activation="identity")
+    np.testing.assert_allclose(output, expected, rtol=1e-14)
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])

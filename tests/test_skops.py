@@ -75,6 +75,11 @@ def assert_same_state(loaded, original, path="model"):
         assert loaded.keys() == original.keys(), path
         for key in original:
             assert_same_state(loaded[key], original[key], f"{path}[{key!r}]")
+    elif isinstance(original, np.random.Generator):
+        # The dropout stream: a loaded model draws the masks the original would.
+        assert_same_state(
+            loaded.bit_generator.state, original.bit_generator.state, path
+        )
     elif hasattr(original, "__dict__"):
         # What a pickle would hold: no scratch buffers, scikit-learn's version.
         assert_same_state(loaded.__getstate__(), original.__getstate__(), path)

@@ -50,6 +50,7 @@ ACTIVATIONS = "skperceptron/_activations.py"
 LOSSES = "skperceptron/_losses.py"
 OPTIMIZERS = "skperceptron/_optimizers.py"
 NETWORK = "skperceptron/_network.py"
+KERNELS = "skperceptron/_kernels.py"
 MLP = "skperceptron/_mlp.py"
 
 
@@ -74,8 +75,8 @@ MUTATIONS = [
         ),
         (
             "logistic-derivative-1-plus-a",
-            "delta *= np.subtract(1, a, out=scratch)",
-            "delta *= np.add(1, a, out=scratch)",
+            "delta *= np.subtract(1, a, out=factor)",
+            "delta *= np.add(1, a, out=factor)",
         ),
         (
             "tanh-derivative-1-plus-a2",
@@ -84,17 +85,37 @@ MUTATIONS = [
         ),
         (
             "relu-derivative-at-zero",
-            "delta *= np.greater(a, 0, out=scratch)",
-            "delta *= np.greater_equal(a, 0, out=scratch)",
+            "delta *= np.greater(a, 0, out=factor)",
+            "delta *= np.greater_equal(a, 0, out=factor)",
         ),
         (
             "logistic-derivative-overwrites-a",
-            "np.subtract(1, a, out=scratch)",
+            "np.subtract(1, a, out=factor)",
             "np.subtract(1, a, out=a)",
         ),
     ),
     *_mutations(
         LOSSES,
+        LOSS_TESTS,
+        (
+            "squared-error-not-halved",
+            "return 0.5 * kernels.weighted_total(residual, residual, sample_weight)",
+            "return kernels.weighted_total(residual, residual, sample_weight)",
+        ),
+        (
+            "poisson-sign",
+            "kernels.xlogy(y, y) - y * log_out - y + out",
+            "kernels.xlogy(y, y) - y * log_out - y - out",
+        ),
+        (
+            "binary-log-loss-negative-term",
+            "xlogy(1 - y, 1 - prob)",
+            "xlogy(1 - y, prob)",
+        ),
+    ),
+    # The losses' reductions and clipping are NumPy kernels.
+    *_mutations(
+        KERNELS,
         LOSS_TESTS,
         (
             "weighted-mean-over-count",
@@ -106,21 +127,6 @@ MUTATIONS = [
             "float(np.vdot(y, values)) / y.shape[0]",
             "float(np.vdot(y, values)) / y.size",
         ),
-        (
-            "squared-error-not-halved",
-            "return 0.5 * _weighted_total(residual, residual, sample_weight)",
-            "return _weighted_total(residual, residual, sample_weight)",
-        ),
-        (
-            "poisson-sign",
-            "(xlogy(y, y / out) - y + out)",
-            "(xlogy(y, y / out) - y - out)",
-        ),
-        (
-            "binary-log-loss-negative-term",
-            "xlogy(1 - y, 1 - prob)",
-            "xlogy(1 - y, prob)",
-        ),
         ("no-clipping", "eps = np.finfo(prob.dtype).eps", "eps = 0.0"),
     ),
     *_mutations(
@@ -128,8 +134,8 @@ MUTATIONS = [
         OPTIMIZER_TESTS,
         (
             "nesterov-without-momentum",
-            "np.multiply(self.velocity, self.momentum, out=self._update)",
-            "np.multiply(self.velocity, 1.0, out=self._update)",
+            "multiply(self.velocity, self.momentum, self._update)",
+            "multiply(self.velocity, 1.0, self._update)",
         ),
         ("momentum-ignored", "self.velocity *= self.momentum", "self.velocity *= 0"),
         (
@@ -169,12 +175,6 @@ MUTATIONS = [
             'factor = 2.0 if self.activation == "logistic" else 6.0',
             'factor = 6.0 if self.activation == "logistic" else 2.0',
         ),
-        ("bias-subtracted", "out += intercept", "out -= intercept"),
-        (
-            "weights-over-count",
-            "np.divide(sample_weight, weight_sum, out=scale[:, 0])",
-            "np.divide(sample_weight, n_samples, out=scale[:, 0])",
-        ),
         (
             "penalty-over-count",
             "loss += self.penalty(alpha) / weight_sum",
@@ -182,61 +182,74 @@ MUTATIONS = [
         ),
         (
             "decay-over-count",
-            "alpha / weight_sum, out=decay",
-            "alpha / n_samples, out=decay",
+            "alpha / weight_sum,",
+            "alpha / n_samples,",
         ),
         (
             "penalty-not-halved",
-            "return 0.5 * alpha * float(np.dot(weights, weights))",
-            "return alpha * float(np.dot(weights, weights))",
-        ),
-        (
-            "backprop-ignores-dropout",
-            "previous *= dropout_masks[layer - 1][:n_samples]",
-            "previous *= 1",
+            "return 0.5 * alpha * self.kernels.sum_of_squares(weights)",
+            "return alpha * self.kernels.sum_of_squares(weights)",
         ),
         (
             "output-activation-on-hidden",
-            "if layer < last:",
-            "if layer <= last:",
+            "z, intercept, out_activation or self.out_activation",
+            "kernels.bias_activation(z, intercept, self.activation),"
+            " 0, out_activation or self.out_activation",
+        ),
+    ),
+    # The element-wise steps of the layer loop are NumPy kernels.
+    *_mutations(
+        KERNELS,
+        NETWORK_TESTS,
+        ("bias-subtracted", "z += intercept", "z -= intercept"),
+        (
+            "weights-over-count",
+            "np.divide(sample_weight, weight_sum, out=row_scale[:, 0])",
+            "np.divide(sample_weight, out.shape[0], out=row_scale[:, 0])",
+        ),
+        ("backprop-ignores-dropout", "delta *= mask", "delta *= 1"),
+    ),
+    *_mutations(
+        KERNELS,
+        DROPOUT_TESTS,
+        (
+            "dropout-scaled-by-keep-rate",
+            "mask *= 1.0 / (1.0 - rate)",
+            "mask *= 1.0 - rate",
+        ),
+        (
+            "dropout-rates-reversed",
+            "zip(rates, buffers)",
+            "zip(rates[::-1], buffers)",
+        ),
+        (
+            "dropout-keeps-with-the-drop-rate",
+            "np.greater_equal(mask, rate, out=mask)",
+            "np.greater_equal(mask, 1 - rate, out=mask)",
         ),
     ),
     *_mutations(
         MLP,
         DROPOUT_TESTS,
         (
-            "dropout-scaled-by-keep-rate",
-            "np.multiply(keep[:n_samples], 1.0 / (1.0 - rate), out=mask)",
-            "np.multiply(keep[:n_samples], 1.0 - rate, out=mask)",
-        ),
-        (
-            "dropout-rates-reversed",
-            "zip(rates, workspace.masks, workspace.scratch)",
-            "zip(rates[::-1], workspace.masks, workspace.scratch)",
-        ),
-        (
-            "dropout-keeps-with-the-drop-rate",
-            "np.greater_equal(mask, rate, out=keep[:n_samples])",
-            "np.greater_equal(mask, 1 - rate, out=keep[:n_samples])",
-        ),
-        (
             "multilabel-balanced-swapped",
             "weights *= per_class[column]",
             "weights *= per_class[1 - column]",
         ),
     ),
+    # The batch gather lives in the core's Batches.
     *_mutations(
-        MLP,
+        NETWORK,
         GATHER_TESTS,
         (
             "gather-targets-misaligned",
-            "Y, idx, axis=0, out=Y_buffer[:size]",
-            "Y, idx[::-1], axis=0, out=Y_buffer[:size]",
+            "gather(self.Y, idx, _rows(self._Y, size))",
+            "gather(self.Y, idx[::-1], _rows(self._Y, size))",
         ),
         (
             "gather-weights-misaligned",
-            "sample_weight, idx, out=sw_buffer[:size]",
-            "sample_weight, idx[::-1], out=sw_buffer[:size]",
+            "self.sample_weight, idx, _rows(self._sample_weight, size)",
+            "self.sample_weight, idx[::-1], _rows(self._sample_weight, size)",
         ),
     ),
     *_mutations(
