@@ -524,11 +524,11 @@ class _BaseScratchMLP(BaseEstimator):
                 random_state.randint(np.iinfo(np.int32).max)
             )
         best_params = (
-            kernels.xp.asarray(network.params, copy=True)
+            _copy(network.params)
             if self.early_stopping
             else None
         )
-        last_finite = kernels.xp.asarray(network.params, copy=True)
+        last_finite = _copy(network.params)
 
         try:
             self.n_iter_ = 0
