@@ -635,22 +635,53 @@ def _story_hand_set(settings, progress):
     return row, {}, {}
 
 
-def _story_spiral(settings, progress):
-    """Classify three interleaved spirals with a dense ReLU network."""
-    n_samples = settings["spiral_samples"]
+def spiral_split(n_samples):
+    """Return the spiral story's points, a quarter of them held out.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of points on the three arms, split between them.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarray
+        The stratified split of :func:`~skperceptron.datasets.make_spiral`'s
+        points and labels.
+    """
     X, y = make_spiral(n_samples, n_classes=3, random_state=0)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
-    ours = ScratchMLPClassifier(
+    return train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def spiral_network(max_iter):
+    """Return the dense (64, 64) ReLU network that separates the spirals.
+
+    Parameters
+    ----------
+    max_iter : int
+        Most epochs of Adam; training stops earlier once 100 epochs in a row
+        improve the loss by less than ``1e-6``.
+
+    Returns
+    -------
+    estimator : ScratchMLPClassifier
+    """
+    return ScratchMLPClassifier(
         hidden_layer_sizes=(64, 64),
         activation="relu",
         learning_rate_init=0.01,
-        max_iter=settings["spiral_max_iter"],
+        max_iter=max_iter,
         n_iter_no_change=100,
         tol=1e-6,
         random_state=0,
     )
+
+
+def _story_spiral(settings, progress):
+    """Classify three interleaved spirals with a dense ReLU network."""
+    n_samples = settings["spiral_samples"]
+    X_train, X_test, y_train, y_test = spiral_split(n_samples)
+    ours = spiral_network(settings["spiral_max_iter"])
     theirs = _sklearn_twin(ours)
     seconds, sk_seconds = progress.fit_both(
         ours, theirs, X_train, y_train, f"{len(X_train)} points"

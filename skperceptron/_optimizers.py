@@ -16,15 +16,21 @@ from ._kernels import NUMPY_KERNELS, kernels_for
 
 
 class Optimizer:
-    """What the optimizers share: the learning rate, stopping, and pickling.
+    """What the optimizers share: state, the learning rate, stopping, pickling.
 
-    Subclasses name their per-step scratch vectors in ``_SCRATCH`` and
-    allocate them in ``_allocate_scratch``; a pickle holds only the
-    optimizer's state, without them or the kernel table, which is found again
-    from the state's arrays.
+    Subclasses name their state vectors (zeros of the parameters' length,
+    dtype and backend) in ``_STATE`` and their per-step scratch vectors in
+    ``_SCRATCH``, allocated in ``_allocate_scratch``; a subclass sets its own
+    settings before calling ``Optimizer.__init__``, which allocates both. A
+    pickle holds only the optimizer's state, without the scratch vectors or
+    the kernel table, which is found again from the state's arrays.
 
     Parameters
     ----------
+    n_params : int
+        Length of the parameter vector.
+    dtype : numpy dtype
+        Dtype of the parameters.
     learning_rate_init : float
         Initial learning rate.
     kernels : kernel table
@@ -36,14 +42,17 @@ class Optimizer:
         The current learning rate.
     """
 
+    # State vectors; the first tells the backend again on unpickling.
+    _STATE = ()
     _SCRATCH = ()
-    # The name of one of the state's arrays, which tells the backend.
-    _STATE = None
 
-    def __init__(self, learning_rate_init, kernels):
+    def __init__(self, n_params, dtype, learning_rate_init, kernels):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.kernels = kernels
+        for name in self._STATE:
+            setattr(self, name, kernels.zeros(n_params, kernels.dtype(dtype)))
+        self._allocate_scratch()
 
     def _allocate_scratch(self):
         """Allocate the scratch vectors named in ``_SCRATCH``."""
@@ -59,7 +68,7 @@ class Optimizer:
     def __setstate__(self, state):
         """Restore a pickled optimizer and reallocate its scratch vectors."""
         self.__dict__.update(state)
-        self.kernels = kernels_for(getattr(self, self._STATE))
+        self.kernels = kernels_for(getattr(self, self._STATE[0]))
         self._allocate_scratch()
 
     def step(self, params, grad):
@@ -110,12 +119,8 @@ class SGD(Optimizer):
 
     Parameters
     ----------
-    n_params : int
-        Length of the parameter vector.
-    dtype : numpy dtype
-        Dtype of the parameters.
-    learning_rate_init : float
-        Initial learning rate ``eta_0``.
+    n_params, dtype, learning_rate_init
+        As in :class:`Optimizer`; ``learning_rate_init`` is ``eta_0``.
     lr_schedule : {"constant", "invscaling", "adaptive"}
         ``"invscaling"`` sets ``eta = eta_0 / (t + 1) ** power_t`` after every
         epoch (``t`` counts samples seen); ``"adaptive"`` divides ``eta`` by 5
@@ -127,7 +132,7 @@ class SGD(Optimizer):
     power_t : float
         Exponent of the ``"invscaling"`` schedule.
     kernels : kernel table, default=NUMPY_KERNELS
-        The backend of the parameters.
+        As in :class:`Optimizer`.
 
     Attributes
     ----------
@@ -148,16 +153,14 @@ class SGD(Optimizer):
         power_t,
         kernels=NUMPY_KERNELS,
     ):
-        super().__init__(learning_rate_init, kernels)
         self.lr_schedule = lr_schedule
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocity = kernels.zeros(n_params, kernels.dtype(dtype))
-        self._allocate_scratch()
+        super().__init__(n_params, dtype, learning_rate_init, kernels)
 
+    _STATE = ("velocity",)
     _SCRATCH = ("_step", "_update")
-    _STATE = "velocity"
 
     def _allocate_scratch(self):
         self._step = self.kernels.buffer_like(self.velocity)
@@ -179,13 +182,7 @@ class SGD(Optimizer):
             params += self.velocity
 
     def iteration_ends(self, time_step):
-        """Update the learning rate at the end of an epoch.
-
-        Parameters
-        ----------
-        time_step : int
-            Number of training samples seen so far.
-        """
+        """Apply the invscaling schedule (see :meth:`Optimizer.iteration_ends`)."""
         if self.lr_schedule == "invscaling":
             self.learning_rate = (
                 float(self.learning_rate_init) / (time_step + 1) ** self.power_t
@@ -219,18 +216,15 @@ class Adam(Optimizer):
 
     Parameters
     ----------
-    n_params : int
-        Length of the parameter vector.
-    dtype : numpy dtype
-        Dtype of the parameters.
-    learning_rate_init : float
-        Base learning rate ``eta_0``.
+    n_params, dtype, learning_rate_init
+        As in :class:`Optimizer`; ``learning_rate_init`` is the base rate
+        ``eta_0``.
     beta_1, beta_2 : float
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
         Value added to ``sqrt(v)`` for numerical stability.
     kernels : kernel table, default=NUMPY_KERNELS
-        The backend of the parameters.
+        As in :class:`Optimizer`.
 
     Attributes
     ----------
@@ -252,17 +246,14 @@ class Adam(Optimizer):
         epsilon,
         kernels=NUMPY_KERNELS,
     ):
-        super().__init__(learning_rate_init, kernels)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.ms = kernels.zeros(n_params, kernels.dtype(dtype))
-        self.vs = kernels.zeros(n_params, kernels.dtype(dtype))
-        self._allocate_scratch()
+        super().__init__(n_params, dtype, learning_rate_init, kernels)
 
+    _STATE = ("ms", "vs")
     _SCRATCH = ("_update", "_denominator")
-    _STATE = "ms"
 
     def _allocate_scratch(self):
         self._update = self.kernels.buffer_like(self.ms)

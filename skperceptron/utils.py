@@ -113,14 +113,9 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-6):
 
     Parameters
     ----------
-    estimator : ScratchMLPClassifier or ScratchMLPRegressor
-        A fitted estimator.
-    X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Input data.
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+    estimator, X, y, sample_weight : as in :func:`loss_and_gradients`
+        The fitted estimator and the data the objective is evaluated on;
+        ``sample_weight`` is keyword-only here and defaults to None.
     eps : float, default=1e-6
         Step of the central differences: positive, finite, and large enough to
         change every parameter.

@@ -1,6 +1,7 @@
 """Fitted models of every configuration, shared by the persistence tests."""
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
@@ -111,3 +112,16 @@ def fitted(estimator, kind, dtype):
         .set_params(random_state=0)
         .fit(features().astype(dtype), targets(kind))
     )
+
+
+def every_configuration_and_dtype(test):
+    """Parametrize ``test`` over ``CONFIGURATIONS`` and both float dtypes.
+
+    The test takes ``estimator``, ``kind`` and ``dtype``, as :func:`fitted` does.
+    """
+    test = pytest.mark.parametrize(
+        "estimator, kind",
+        [config[1:] for config in CONFIGURATIONS],
+        ids=[config[0] for config in CONFIGURATIONS],
+    )(test)
+    return pytest.mark.parametrize("dtype", [np.float32, np.float64])(test)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from finite_differences import backprop_and_central_differences
 from sklearn.datasets import make_classification, make_multilabel_classification
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
@@ -223,17 +224,9 @@ def test_backprop_through_fixed_dropout_masks_matches_finite_differences(activat
     masks = [(rng.rand(10, 6) > 0.3) / 0.7, (rng.rand(10, 5) > 0.5) / 0.5]
     workspace = Workspace(network, 10, dropout=True)
 
-    def loss(params):
-        network.params[...] = params
-        return network.loss_gradient(X_batch, Y_batch, None, 0.1, workspace, masks)
-
-    theta = network.params.copy()
-    loss(theta)
-    analytic = workspace.grad.copy()
-    numeric = np.array(
-        [
-            (loss(theta + step) - loss(theta - step)) / 2e-6
-            for step in np.eye(theta.size) * 1e-6
-        ]
+    analytic, numeric = backprop_and_central_differences(
+        network,
+        workspace,
+        lambda: network.loss_gradient(X_batch, Y_batch, None, 0.1, workspace, masks),
     )
     assert np.abs(analytic - numeric).max() / np.abs(numeric).max() < 1e-6

@@ -38,33 +38,25 @@ def test_log_loss(weights):
     assert ours == pytest.approx(expected, rel=1e-13)
 
 
-def test_squared_error_is_half_the_mean_squared_error_summed_over_outputs(weights):
-    sample_weight = WEIGHTS[weights]
-    per_output = mean_squared_error(
-        TARGETS, PREDICTIONS, sample_weight=sample_weight, multioutput="raw_values"
-    )
-    ours = _loss("squared_error", TARGETS, PREDICTIONS, sample_weight)
-    assert ours == pytest.approx(0.5 * per_output.sum(), rel=1e-13)
+# Each loss is scikit-learn's metric of one output, summed over the outputs and
+# halved for the squared error and the Poisson deviance (the MLP's convention).
+PER_OUTPUT_METRICS = {
+    "squared_error": (TARGETS, PREDICTIONS, mean_squared_error, 0.5),
+    "poisson": (COUNTS, MEANS, mean_poisson_deviance, 0.5),
+    "binary_log_loss": (INDICATORS, POSITIVE_PROBA, log_loss, 1.0),
+}
 
 
-def test_poisson_is_half_the_mean_poisson_deviance_summed_over_outputs(weights):
-    sample_weight = WEIGHTS[weights]
-    per_output = [
-        mean_poisson_deviance(COUNTS[:, k], MEANS[:, k], sample_weight=sample_weight)
-        for k in range(N_OUTPUTS)
-    ]
-    ours = _loss("poisson", COUNTS, MEANS, sample_weight)
-    assert ours == pytest.approx(0.5 * sum(per_output), rel=1e-13)
-
-
-def test_binary_log_loss_is_summed_over_outputs(weights):
+@pytest.mark.parametrize("name", PER_OUTPUT_METRICS)
+def test_loss_is_the_per_output_metric_summed_over_outputs(name, weights):
+    y, out, metric, factor = PER_OUTPUT_METRICS[name]
     sample_weight = WEIGHTS[weights]
     per_output = [
-        log_loss(INDICATORS[:, k], POSITIVE_PROBA[:, k], sample_weight=sample_weight)
+        metric(y[:, k], out[:, k], sample_weight=sample_weight)
         for k in range(N_OUTPUTS)
     ]
-    ours = _loss("binary_log_loss", INDICATORS, POSITIVE_PROBA, sample_weight)
-    assert ours == pytest.approx(sum(per_output), rel=1e-13)
+    ours = _loss(name, y, out, sample_weight)
+    assert ours == pytest.approx(factor * sum(per_output), rel=1e-13)
 
 
 @pytest.mark.parametrize("name", ["log_loss", "binary_log_loss"])

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from finite_differences import backprop_and_central_differences
 
 from skperceptron._activations import ACTIVATIONS
 from skperceptron._losses import LOSSES
@@ -107,17 +108,9 @@ def test_gradient_matches_central_differences(loss, activation, weighted):
     # A workspace larger than the batch: the batch uses its leading rows.
     workspace = Workspace(network, len(X) + 3)
 
-    def objective(params):
-        network.params[...] = params
-        return network.loss_gradient(X, Y, sample_weight, 0.3, workspace)
-
-    theta = network.params.copy()
-    objective(theta)
-    analytic = workspace.grad.copy()
-    numeric = np.array(
-        [
-            (objective(theta + step) - objective(theta - step)) / 2e-6
-            for step in np.eye(theta.size) * 1e-6
-        ]
+    analytic, numeric = backprop_and_central_differences(
+        network,
+        workspace,
+        lambda: network.loss_gradient(X, Y, sample_weight, 0.3, workspace),
     )
     np.testing.assert_allclose(analytic, numeric, atol=1e-7 * np.abs(numeric).max())

@@ -2,7 +2,13 @@
 
 import numpy as np
 import pytest
-from mlp_configurations import CONFIGURATIONS, N_FEATURES, features, fitted, targets
+from mlp_configurations import (
+    N_FEATURES,
+    every_configuration_and_dtype,
+    features,
+    fitted,
+    targets,
+)
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
@@ -53,12 +59,7 @@ def assert_same_outputs(model, X, outputs, dtype):
     assert_allclose(values, expected[0], **TOLERANCES[dtype])
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(
-    "estimator, kind",
-    [config[1:] for config in CONFIGURATIONS],
-    ids=[config[0] for config in CONFIGURATIONS],
-)
+@every_configuration_and_dtype
 def test_every_configuration_runs_like_predict(estimator, kind, dtype):
     # A float32 model runs in float32; a float64 one in double precision,
     # where ZipMap (float only) cannot follow, so probabilities stay a tensor.

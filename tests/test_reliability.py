@@ -319,24 +319,30 @@ def test_early_stopping_needs_enough_samples_to_split(case):
     assert not hasattr(est, "coefs_")  # no half-fitted model left behind
 
 
-def test_partial_fit_rejects_labels_outside_classes():
+@pytest.mark.parametrize(
+    "y_offset, classes, message",
+    [
+        (
+            5,
+            None,
+            r"`y` has classes not in `self.classes_`. `self.classes_` has \[0 1\]. "
+            r"'y' has \[5 6\].",
+        ),
+        (
+            0,
+            [0, 1, 2],
+            r"`classes=\[0, 1, 2\]` is not the same as on last call to "
+            r"partial_fit, was: array\(\[0, 1\]\)",
+        ),
+    ],
+    ids=["labels outside classes", "changed classes"],
+)
+def test_partial_fit_rejects_labels_or_classes_unlike_the_first_call(
+    y_offset, classes, message
+):
     clf = ScratchMLPClassifier(random_state=0).partial_fit(X, Y_CLF, classes=[0, 1])
-    with pytest.raises(
-        ValueError,
-        match=r"`y` has classes not in `self.classes_`. `self.classes_` has \[0 1\]. "
-        r"'y' has \[5 6\].",
-    ):
-        clf.partial_fit(X, Y_CLF + 5)
-
-
-def test_partial_fit_rejects_changed_classes():
-    clf = ScratchMLPClassifier(random_state=0).partial_fit(X, Y_CLF, classes=[0, 1])
-    with pytest.raises(
-        ValueError,
-        match=r"`classes=\[0, 1, 2\]` is not the same as on last call to "
-        r"partial_fit, was: array\(\[0, 1\]\)",
-    ):
-        clf.partial_fit(X, Y_CLF, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=message):
+        clf.partial_fit(X, Y_CLF + y_offset, classes=classes)
 
 
 def test_first_partial_fit_needs_classes():

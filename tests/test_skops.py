@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from mlp_configurations import CONFIGURATIONS, features, fitted, targets
+from mlp_configurations import every_configuration_and_dtype, features, fitted, targets
 from numpy.testing import assert_array_equal
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -89,12 +89,7 @@ def assert_same_state(loaded, original, path="model"):
         assert loaded == original, path
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize(
-    "estimator, kind",
-    [config[1:] for config in CONFIGURATIONS],
-    ids=[config[0] for config in CONFIGURATIONS],
-)
+@every_configuration_and_dtype
 def test_every_configuration_round_trips(estimator, kind, dtype):
     model = fitted(estimator, kind, dtype)
     data = sio.dumps(model)

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, PredefinedSplit, train_test_split
-from sklearn.neural_network import MLPClassifier
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -16,16 +15,14 @@ from skperceptron._demo import (
     HAND_SET_COEFS,
     HAND_SET_INTERCEPTS,
     HAND_SET_X,
+    _sklearn_twin,
     hand_set_network,
     height_weight_network,
     single_neuron,
+    spiral_network,
+    spiral_split,
 )
-from skperceptron.datasets import (
-    load_height_weight,
-    load_mnist,
-    load_three_bits,
-    make_spiral,
-)
+from skperceptron.datasets import load_height_weight, load_mnist, load_three_bits
 from skperceptron.utils import loss_and_gradients
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -118,21 +115,10 @@ def test_story_3_backprop_matches_sympy_derivatives():
 
 
 def test_story_4_spiral_relu_network_matches_sklearn():
-    X, y = make_spiral(600, n_classes=3, random_state=0)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=0
-    )
-    settings = dict(
-        hidden_layer_sizes=(64, 64),
-        activation="relu",
-        learning_rate_init=0.01,
-        max_iter=1000,
-        n_iter_no_change=100,
-        tol=1e-6,
-        random_state=0,
-    )
-    ours = ScratchMLPClassifier(**settings).fit(X_train, y_train)
-    theirs = MLPClassifier(**settings).fit(X_train, y_train)
+    X_train, X_test, y_train, y_test = spiral_split(600)
+    ours = spiral_network(max_iter=1000)
+    theirs = _sklearn_twin(ours).fit(X_train, y_train)
+    ours.fit(X_train, y_train)
     train, test = ours.score(X_train, y_train), ours.score(X_test, y_test)
     assert train >= theirs.score(X_train, y_train)
     assert test >= theirs.score(X_test, y_test)
