@@ -523,11 +523,7 @@ class _BaseScratchMLP(BaseEstimator):
             self._dropout_rng = kernels.dropout_rng(
                 random_state.randint(np.iinfo(np.int32).max)
             )
-        best_params = (
-            _copy(network.params)
-            if self.early_stopping
-            else None
-        )
+        best_params = _copy(network.params) if self.early_stopping else None
         last_finite = _copy(network.params)
 
         try:
