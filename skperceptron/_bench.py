@@ -24,6 +24,8 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
@@ -33,6 +35,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
+from ._kernels import NUMPY_KERNELS, host_kernels
 from ._mlp import ScratchMLPClassifier
 from .datasets import load_mnist
 
@@ -71,6 +74,7 @@ SETTINGS = {
         "scaling_rows": 20000,
         "widths": (64, 128, 256, 512, 1024),
         "batch_sizes": (32, 64, 128, 256, 512, 1024),
+        "cold_start_repeats": 5,
     },
     "quick": {
         "train_rows": 2000,
@@ -82,6 +86,7 @@ SETTINGS = {
         "scaling_rows": 1000,
         "widths": (16, 32),
         "batch_sizes": (50, 100),
+        "cold_start_repeats": 1,
     },
 }
 
@@ -257,6 +262,8 @@ def _benchmark(settings, recipe):
                 f"{value:10d} {cell['ours']:8.3f} {cell['sklearn']:8.3f}  "
                 f"{describe_ratio(cell['ratio'])}"
             )
+
+    results["cold_start"] = _cold_start(settings["cold_start_repeats"])
 
     if recipe:
         results["recipe"] = _recipe(X_train, y_train, X_test, y_test)
@@ -434,6 +441,93 @@ def _recipe(X_train, y_train, X_test, y_test):
     return results
 
 
+#: What a fresh process times: importing an estimator and its first small fit.
+COLD_START_SCRIPT = """
+import time
+import warnings
+
+started = time.perf_counter()
+from {module} import {name}
+import numpy as np
+
+rng = np.random.RandomState(0)
+X = rng.normal(size=(300, 20))
+y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    {name}(max_iter=20, random_state=0).fit(X, y)
+print(time.perf_counter() - started)
+"""
+
+
+def _cold_start(repeats):
+    """Time import plus a first small fit in fresh processes, alternately.
+
+    scikit-learn's MLPClassifier, ours with the NumPy kernels and, when numba
+    is importable, ours with the compiled kernels: first with an empty numba
+    cache (the first compile ever), then with that cache warm.
+    """
+    runs = {
+        "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
+        "ours_numpy": (
+            "skperceptron",
+            "ScratchMLPClassifier",
+            {"SKPERCEPTRON_KERNELS": "numpy"},
+        ),
+    }
+    compiled = host_kernels() is not NUMPY_KERNELS
+    print(
+        "\n== Cold start: a fresh Python process imports the estimator and fits "
+        f"300 samples; medians of {repeats}"
+    )
+    with tempfile.TemporaryDirectory() as cache:
+        if compiled:
+            runs["ours_compiled"] = (
+                "skperceptron",
+                "ScratchMLPClassifier",
+                {"SKPERCEPTRON_KERNELS": "numba", "NUMBA_CACHE_DIR": cache},
+            )
+            first_compile = _fresh_process(*runs["ours_compiled"])
+        times = {name: [] for name in runs}
+        for _ in range(repeats):
+            for name, run in runs.items():
+                times[name].append(_fresh_process(*run))
+    results = {name: statistics.median(values) for name, values in times.items()}
+    labels = {
+        "sklearn": "scikit-learn's MLPClassifier",
+        "ours_numpy": "ours, NumPy kernels",
+        "ours_compiled": "ours, compiled kernels, numba cache warm",
+    }
+    for name, seconds in results.items():
+        print(
+            f"{labels[name]:42} {seconds:6.2f} s "
+            f"({seconds / results['sklearn']:.2f}x scikit-learn's)"
+        )
+    if compiled:
+        results["first_compile"] = first_compile
+        label = "ours, compiled kernels, first compile ever"
+        print(f"{label:42} {first_compile:6.2f} s")
+    results["all"] = times
+    return results
+
+
+def _fresh_process(module, name, environment):
+    """Return the seconds a new interpreter takes to import ``name`` and fit."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, **environment}
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [package_root, os.environ.get("PYTHONPATH")])
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", COLD_START_SCRIPT.format(module=module, name=name)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout
+    return float(output.split()[-1])
+
+
 def _pytorch(X_train, y_train, X_test, y_test, epochs):
     """Train the same network with PyTorch's eager CPU loop, if it is installed."""
     try:
@@ -468,6 +562,25 @@ def _pytorch(X_train, y_train, X_test, y_test, epochs):
 
 
 # ---------------------------------------------------------------- reporting
+def kernel_path():
+    """Say which kernel table trains on NumPy arrays in this process, and why.
+
+    Returns
+    -------
+    words : str
+        For example ``"compiled (numba 0.60.0)"`` or ``"NumPy (numba is not
+        installed)"``.
+    """
+    kernels = host_kernels()
+    if kernels is not NUMPY_KERNELS:
+        import numba
+
+        return f"compiled (numba {numba.__version__})"
+    if os.environ.get("SKPERCEPTRON_KERNELS", "").strip().lower() == "numpy":
+        return "NumPy (SKPERCEPTRON_KERNELS=numpy)"
+    return "NumPy (numba is not installed)"
+
+
 def _machine():
     """Describe the CPU, Python, NumPy and the BLAS libraries in use."""
     from threadpoolctl import threadpool_info
@@ -483,6 +596,7 @@ def _machine():
     return {
         "cpu": model_name,
         "cores": os.cpu_count(),
+        "kernels": kernel_path(),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "sklearn": __import__("sklearn").__version__,
@@ -515,6 +629,7 @@ def _print_machine(results):
             f"{blas['architecture']}, {blas['num_threads']} threads)"
         )
     print(f"OPENBLAS_* environment: {machine['openblas_env'] or 'none set'}")
+    print(f"kernels: {machine['kernels']}")
     print(
         "load average (1, 5, 15 min): "
         + ", ".join(f"{x:.2f}" for x in results["load_before"])

@@ -18,7 +18,8 @@ kernel                    computes
 ``add_weight_decay``      ``grad += factor * W``
 ``dropout_masks``         the inverted-dropout draw, ``[u >= rate] / (1 - rate)``
 ``gather``                the rows of a batch, ``array[idx]``
-``multiply``, ``sqrt``    the optimizers' element-wise steps
+``adam_update``           Adam's element-wise step over the flat vector
+``momentum_update``       momentum SGD's, likewise
 ========================  ===============================================
 
 plus the reductions the losses are written with (``weighted_total``,
@@ -26,11 +27,16 @@ plus the reductions the losses are written with (``weighted_total``,
 ``xlogy``) and the
 allocation of the parameters.
 
-Two tables exist:
+Three tables exist:
 
 - :data:`NUMPY_KERNELS`, the reference: NumPy and SciPy writing with ``out=``
   into buffers a :class:`~skperceptron._network.Workspace` allocated once, so
   that a batch allocates nothing.
+- ``NUMBA_KERNELS`` (:mod:`skperceptron._compiled`): NumPy's table with
+  compiled loops that fuse the chains of element-wise operations NumPy runs
+  pass by pass. :func:`host_kernels` picks it for NumPy arrays when numba is
+  importable (the ``fast`` extra), unless the environment variable
+  ``SKPERCEPTRON_KERNELS`` is ``numpy``.
 - :class:`ArrayAPIKernels`, for any array-API namespace (PyTorch, CuPy,
   array-api-strict) on any device: functional code, since the array API has
   no ``out=``; it writes into preallocated arrays only where the result must
@@ -41,6 +47,7 @@ a functional one a new array, so the caller's code is the same for both.
 """
 
 import math
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,7 +61,76 @@ from ._activations import (
 )
 
 
-class NumpyKernels:
+class ComposedUpdates:
+    """The optimizers' steps composed of a table's element-wise kernels.
+
+    With NumPy every operation writes into a scratch vector, so a step
+    allocates nothing and rounds exactly as scikit-learn's does; a functional
+    table's ``multiply`` and ``sqrt`` return new arrays instead. A compiled
+    table replaces both methods by one loop each.
+    """
+
+    def adam_update(self, params, grad, ms, vs, beta_1, beta_2, learning_rate,
+                    epsilon, scratch):  # fmt: skip
+        """Take Adam's element-wise step, in place in ``params``, ``ms`` and ``vs``.
+
+        ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2`` and
+        ``w <- w - eta m / (sqrt(v) + eps)``, ``eta`` the bias-corrected rate.
+
+        Parameters
+        ----------
+        params, grad, ms, vs : array of shape (n_params,)
+            Parameters, gradient, first and second moment estimates.
+        beta_1, beta_2, learning_rate, epsilon : float
+            Adam's settings; ``learning_rate`` is this step's ``eta``.
+        scratch : tuple of two arrays or None
+            Room for intermediate results (in-place tables).
+        """
+        update, denominator = scratch
+        multiply = self.multiply
+        ms *= beta_1
+        ms += multiply(grad, 1 - beta_1, update)
+        vs *= beta_2
+        square = multiply(grad, grad, update)
+        square *= 1 - beta_2
+        vs += square
+        denominator = self.sqrt(vs, denominator)
+        denominator += epsilon
+        update = multiply(ms, learning_rate, update)
+        update /= denominator
+        params -= update
+
+    def momentum_update(self, params, grad, velocity, learning_rate, momentum,
+                        nesterov, scratch):  # fmt: skip
+        """Take momentum SGD's element-wise step, in place in ``params``, ``velocity``.
+
+        ``v <- mu v - eta g`` then ``w <- w + v``, or with Nesterov's momentum
+        ``w <- w + mu v - eta g``.
+
+        Parameters
+        ----------
+        params, grad, velocity : array of shape (n_params,)
+            Parameters, gradient and velocity.
+        learning_rate, momentum : float
+            The step's rate ``eta`` and the momentum ``mu``.
+        nesterov : bool
+            Whether to use Nesterov's momentum.
+        scratch : tuple of two arrays or None
+            Room for intermediate results (in-place tables).
+        """
+        step_room, update_room = scratch
+        step = self.multiply(grad, learning_rate, step_room)
+        velocity *= momentum
+        velocity -= step
+        if nesterov:
+            update = self.multiply(velocity, momentum, update_room)
+            update -= step
+            params += update
+        else:
+            params += velocity
+
+
+class NumpyKernels(ComposedUpdates):
     """The NumPy kernels: in place, into preallocated buffers.
 
     Attributes
@@ -66,11 +142,14 @@ class NumpyKernels:
     in_place : bool
         True: a :class:`~skperceptron._network.Workspace` preallocates every
         buffer, and kernels write into them.
+    on_host : bool
+        True: the arrays are NumPy's (and SciPy's sparse matrices).
     """
 
     xp = np
     device = None
     in_place = True
+    on_host = True
 
     def __reduce__(self):
         return "NUMPY_KERNELS"
@@ -280,14 +359,66 @@ class NumpyKernels:
 NUMPY_KERNELS = NumpyKernels()
 
 
+#: What ``SKPERCEPTRON_KERNELS`` may be: the default picks numba when importable.
+KERNEL_CHOICES = ("auto", "numba", "numpy")
+
+_compiled_table = None
+
+
+def host_kernels():
+    """Return the kernel table for NumPy arrays: compiled ones when possible.
+
+    The compiled table (:mod:`skperceptron._compiled`) when numba is
+    importable, else :data:`NUMPY_KERNELS`. The environment variable
+    ``SKPERCEPTRON_KERNELS`` decides otherwise: ``numpy`` always takes the
+    NumPy table, ``numba`` requires the compiled one.
+
+    Returns
+    -------
+    kernels : NumpyKernels
+
+    Raises
+    ------
+    ValueError
+        If ``SKPERCEPTRON_KERNELS`` holds another value.
+    ImportError
+        If ``SKPERCEPTRON_KERNELS=numba`` and numba cannot be imported.
+    """
+    global _compiled_table
+    choice = os.environ.get("SKPERCEPTRON_KERNELS", "auto").strip().lower() or "auto"
+    if choice not in KERNEL_CHOICES:
+        raise ValueError(
+            "The environment variable SKPERCEPTRON_KERNELS must be one of "
+            f"{', '.join(KERNEL_CHOICES)}; got {choice!r}."
+        )
+    if choice == "numpy":
+        return NUMPY_KERNELS
+    if _compiled_table is None:
+        try:
+            from ._compiled import NUMBA_KERNELS
+        except ImportError as error:
+            # Remembered, so that a missing numba is looked for once.
+            _compiled_table = error
+        else:
+            _compiled_table = NUMBA_KERNELS
+    if isinstance(_compiled_table, ImportError):
+        if choice == "numba":
+            raise ImportError(
+                "SKPERCEPTRON_KERNELS=numba asks for the compiled kernels, but numba "
+                "cannot be imported; install skperceptron[fast]."
+            ) from _compiled_table
+        return NUMPY_KERNELS
+    return _compiled_table
+
+
 def kernels_for(array):
     """Return the kernel table of ``array``'s backend.
 
-    NumPy arrays get :data:`NUMPY_KERNELS`; any other array the
+    NumPy arrays get :func:`host_kernels`; any other array the
     :class:`ArrayAPIKernels` of its namespace and device.
     """
     if isinstance(array, np.ndarray):
-        return NUMPY_KERNELS
+        return host_kernels()
     compat = array_api_compat()
     return ArrayAPIKernels(compat.array_namespace(array), compat.device(array))
 
@@ -316,7 +447,7 @@ def array_api_compat():
     return compat
 
 
-class ArrayAPIKernels:
+class ArrayAPIKernels(ComposedUpdates):
     """The kernels for any array-API namespace, on any device.
 
     The same formulas as :class:`NumpyKernels`, written functionally: the
@@ -333,6 +464,7 @@ class ArrayAPIKernels:
     """
 
     in_place = False
+    on_host = False
 
     def __init__(self, xp, device):
         self.xp = xp

@@ -55,7 +55,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._kernels import NUMPY_KERNELS, ArrayAPIKernels, numpy_dtype
+from ._kernels import ArrayAPIKernels, host_kernels, numpy_dtype
 from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
 from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
@@ -186,9 +186,7 @@ class _BaseScratchMLP(BaseEstimator):
     def _loss_name(self):
         return self.loss
 
-    def _initialize(
-        self, n_outputs, layer_units, dtype, random_state, kernels=NUMPY_KERNELS
-    ):
+    def _initialize(self, n_outputs, layer_units, dtype, random_state, kernels):
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = n_outputs
@@ -241,7 +239,7 @@ class _BaseScratchMLP(BaseEstimator):
         self.coefs_ = list(network.coefs)
         self.intercepts_ = list(network.intercepts)
 
-    def _synced_network(self, layer_units, kernels=NUMPY_KERNELS):
+    def _synced_network(self, layer_units, kernels):
         """Return the training network: the fitted model under the current parameters.
 
         ``coefs_`` and ``intercepts_`` are the model, and the estimator's
@@ -353,7 +351,7 @@ class _BaseScratchMLP(BaseEstimator):
             not self.warm_start and not incremental
         )
         kernels = _kernels_of(X)
-        if kernels is not NUMPY_KERNELS:
+        if not kernels.on_host:
             self._check_array_api_solver(kernels)
             # Targets are checked and encoded on the host, then moved to X's
             # device with the weights.
@@ -379,7 +377,7 @@ class _BaseScratchMLP(BaseEstimator):
         if X.dtype != network.dtype:
             X = kernels.astype(X, network.dtype)
         Y = kernels.asarray(Y, network.dtype)
-        if kernels is not NUMPY_KERNELS and sample_weight is not None:
+        if not kernels.on_host and sample_weight is not None:
             sample_weight = kernels.asarray(sample_weight, network.dtype)
 
         if self.solver in _STOCHASTIC_SOLVERS:
@@ -500,10 +498,10 @@ class _BaseScratchMLP(BaseEstimator):
         if self.early_stopping:
             split = _to_numpy(X), _to_numpy(Y), _to_numpy(sample_weight)
             X, Y, sample_weight, X_val, y_val, sw_val = self._validation_split(
-                *(split if kernels is not NUMPY_KERNELS else (X, Y, sample_weight)),
+                *(split if not kernels.on_host else (X, Y, sample_weight)),
                 random_state,
             )
-            if kernels is not NUMPY_KERNELS:
+            if not kernels.on_host:
                 # Split on the host (the labels are decoded there), trained on
                 # the device.
                 X, Y, X_val = (kernels.asarray(a, network.dtype) for a in (X, Y, X_val))
@@ -804,7 +802,7 @@ class _BaseScratchMLP(BaseEstimator):
             # quarter of the prediction; a narrower first layer's product
             # shows them as well, so scan that, and X only if it is not finite.
             defer_finite_check = (
-                kernels is NUMPY_KERNELS
+                kernels.on_host
                 and not sp.issparse(X)
                 and self.coefs_[0].shape[1] < self.coefs_[0].shape[0]
             )
@@ -816,7 +814,7 @@ class _BaseScratchMLP(BaseEstimator):
                 ensure_all_finite=not defer_finite_check,
             )
         out_activation = out_activation or self.out_activation_
-        if kernels is NUMPY_KERNELS:
+        if kernels.on_host:
             dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)
         else:
             dtype = kernels.xp.result_type(X.dtype, self.coefs_[0].dtype)
@@ -992,14 +990,15 @@ def objective_inputs(estimator, X, y, sample_weight=None):
 def _kernels_of(X):
     """Return the kernel table that trains on and predicts for ``X``.
 
-    NumPy's, unless ``array_api_dispatch`` is on and ``X`` is a dense array of
-    another namespace (PyTorch, CuPy, array-api-strict, ...).
+    The host's (compiled or NumPy, :func:`~skperceptron._kernels.host_kernels`),
+    unless ``array_api_dispatch`` is on and ``X`` is a dense array of another
+    namespace (PyTorch, CuPy, array-api-strict, ...).
     """
     if sp.issparse(X):
-        return NUMPY_KERNELS
+        return host_kernels()
     xp, is_array_api, device = get_namespace_and_device(X)
     if not is_array_api or _is_numpy_namespace(xp):
-        return NUMPY_KERNELS
+        return host_kernels()
     return ArrayAPIKernels(xp, device)
 
 
@@ -1077,7 +1076,7 @@ def _check_class_weight_values(class_weight, name):
 
 def _parameter_dtype(dtype, kernels):
     """Return the floating dtype parameters of ``dtype`` are trained in."""
-    if kernels is NUMPY_KERNELS:
+    if kernels.on_host:
         return np.result_type(dtype, np.float32)
     return dtype
 
@@ -1553,7 +1552,7 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             Trained MLP model.
         """
         first_call = not hasattr(self, "classes_")
-        if _kernels_of(X) is not NUMPY_KERNELS:
+        if not _kernels_of(X).on_host:
             y, classes = _to_numpy(y), _to_numpy(classes)
         try:
             if _check_partial_fit_first_call(self, classes):

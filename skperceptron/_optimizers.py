@@ -170,16 +170,15 @@ class SGD(Optimizer):
 
     def step(self, params, grad):
         """Take one step of momentum SGD (see :meth:`Optimizer.step`)."""
-        multiply = self.kernels.multiply
-        step = multiply(grad, self.learning_rate, self._step)
-        self.velocity *= self.momentum
-        self.velocity -= step
-        if self.nesterov:
-            update = multiply(self.velocity, self.momentum, self._update)
-            update -= step
-            params += update
-        else:
-            params += self.velocity
+        self.kernels.momentum_update(
+            params,
+            grad,
+            self.velocity,
+            self.learning_rate,
+            self.momentum,
+            self.nesterov,
+            (self._step, self._update),
+        )
 
     def iteration_ends(self, time_step):
         """Apply the invscaling schedule (see :meth:`Optimizer.iteration_ends`)."""
@@ -261,15 +260,7 @@ class Adam(Optimizer):
 
     def step(self, params, grad):
         """Take one Adam step (see :meth:`Optimizer.step`)."""
-        multiply = self.kernels.multiply
         self.t += 1
-        update = self._update
-        self.ms *= self.beta_1
-        self.ms += multiply(grad, 1 - self.beta_1, update)
-        self.vs *= self.beta_2
-        square = multiply(grad, grad, update)
-        square *= 1 - self.beta_2
-        self.vs += square
         # A Python float: a NumPy float64 scalar would force a float32 vector
         # through a float64 loop, five times slower.
         self.learning_rate = (
@@ -277,8 +268,14 @@ class Adam(Optimizer):
             * math.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        denominator = self.kernels.sqrt(self.vs, self._denominator)
-        denominator += self.epsilon
-        update = multiply(self.ms, self.learning_rate, update)
-        update /= denominator
-        params -= update
+        self.kernels.adam_update(
+            params,
+            grad,
+            self.ms,
+            self.vs,
+            self.beta_1,
+            self.beta_2,
+            self.learning_rate,
+            self.epsilon,
+            (self._update, self._denominator),
+        )

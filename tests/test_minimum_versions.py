@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _declared():
+    """The runtime dependencies and those of the ``fast`` extra (numba)."""
     with open(ROOT / "pyproject.toml", "rb") as file:
-        dependencies = tomllib.load(file)["project"]["dependencies"]
+        project = tomllib.load(file)["project"]
+    dependencies = project["dependencies"] + project["optional-dependencies"]["fast"]
     return {req.name: req.specifier for req in map(Requirement, dependencies)}
 
 
@@ -47,3 +49,9 @@ def test_every_dependency_has_its_lower_bound_pinned():
 def test_the_running_environment_is_in_the_declared_range(name):
     specifier = _declared()[name]
     assert specifier.contains(version(name)), f"{name} {version(name)} {specifier}"
+
+
+def test_an_installed_numba_is_in_the_declared_range():
+    pytest.importorskip("numba")
+    specifier = _declared()["numba"]
+    assert specifier.contains(version("numba")), f"numba {version('numba')}"

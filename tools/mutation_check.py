@@ -45,6 +45,7 @@ DROPOUT_TESTS = ("tests/test_extensions.py",)
 GATHER_TESTS = ("tests/test_fast_path.py", "tests/test_parity.py", "-k", "sklearn")
 CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
 WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
+COMPILED_TESTS = ("tests/test_compiled.py",)
 
 ACTIVATIONS = "skperceptron/_activations.py"
 LOSSES = "skperceptron/_losses.py"
@@ -52,6 +53,7 @@ OPTIMIZERS = "skperceptron/_optimizers.py"
 NETWORK = "skperceptron/_network.py"
 KERNELS = "skperceptron/_kernels.py"
 MLP = "skperceptron/_mlp.py"
+COMPILED = "skperceptron/_compiled.py"
 
 
 def _mutations(path, tests, *triples):
@@ -129,15 +131,76 @@ MUTATIONS = [
         ),
         ("no-clipping", "eps = np.finfo(prob.dtype).eps", "eps = 0.0"),
     ),
+    # The optimizers' element-wise steps are kernels.
     *_mutations(
-        OPTIMIZERS,
+        KERNELS,
         OPTIMIZER_TESTS,
         (
             "nesterov-without-momentum",
-            "multiply(self.velocity, self.momentum, self._update)",
-            "multiply(self.velocity, 1.0, self._update)",
+            "self.multiply(velocity, momentum, update_room)",
+            "self.multiply(velocity, 1.0, update_room)",
         ),
-        ("momentum-ignored", "self.velocity *= self.momentum", "self.velocity *= 0"),
+        ("momentum-ignored", "velocity *= momentum", "velocity *= 0"),
+        ("adam-epsilon-sign", "denominator += epsilon", "denominator -= epsilon"),
+    ),
+    # The compiled kernels, each checked against NumPy's.
+    *_mutations(
+        COMPILED,
+        COMPILED_TESTS,
+        (
+            "compiled-relu-inverted",
+            "z[i, j] = zero if value < zero else value",
+            "z[i, j] = zero if value > zero else value",
+        ),
+        (
+            "compiled-softmax-subtracts-min",
+            "largest = max(largest, row[j])",
+            "largest = min(largest, row[j])",
+        ),
+        (
+            "compiled-relu-derivative-at-zero",
+            "delta[i, j] *= one if a[i, j] > zero else zero",
+            "delta[i, j] *= one if a[i, j] >= zero else zero",
+        ),
+        (
+            "compiled-dropout-mask-ignored",
+            "delta[i, j] * mask[i, j] * (one",
+            "delta[i, j] * (one",
+        ),
+        (
+            "compiled-gather-wrong-rows",
+            "out[i, j] = source[row, j]",
+            "out[i, j] = source[i, j]",
+        ),
+        (
+            "compiled-output-delta-unscaled",
+            "(output[i, j] - Y[i, j]) / scale",
+            "(output[i, j] - Y[i, j]) * scale",
+        ),
+        (
+            "compiled-weighted-delta-first-row",
+            "* row_scale[i, 0]",
+            "* row_scale[0, 0]",
+        ),
+        (
+            "compiled-decay-sign",
+            "grad[i] += weights[i] * factor",
+            "grad[i] -= weights[i] * factor",
+        ),
+        (
+            "compiled-adam-epsilon-sign",
+            "(np.sqrt(v) + epsilon)",
+            "(np.sqrt(v) - epsilon)",
+        ),
+        (
+            "compiled-nesterov-without-momentum",
+            "v * momentum - step if nesterov",
+            "v - step if nesterov",
+        ),
+    ),
+    *_mutations(
+        OPTIMIZERS,
+        OPTIMIZER_TESTS,
         (
             "invscaling-off-by-one",
             "/ (time_step + 1) ** self.power_t",
@@ -158,11 +221,6 @@ MUTATIONS = [
             "adam-no-first-bias-correction",
             "/ (1 - self.beta_1**self.t)",
             "/ (1 - self.beta_1)",
-        ),
-        (
-            "adam-epsilon-sign",
-            "denominator += self.epsilon",
-            "denominator -= self.epsilon",
         ),
         ("adam-counts-twice", "self.t += 1", "self.t += 2"),
         ("sgd-pickles-scratch", '_SCRATCH = ("_step", "_update")', "_SCRATCH = ()"),

@@ -1,0 +1,226 @@
+"""Compiled kernels: the NumPy table with numba loops where NumPy cannot fuse.
+
+NumPy runs one pass over memory per operation and one Python call per pass.
+Between the two large matrix products of a layer (which stay with BLAS) a
+training step is a chain of small element-wise operations: bias then
+activation, the activation's derivative times the dropout mask, the batch
+gather, and the optimizer's dozen passes over the flat parameter vector. Each
+kernel here does one such chain in a single compiled loop.
+
+The loops are serial on purpose: they run between BLAS calls, and a numba
+thread pool next to OpenBLAS's fights it for the cores (measured: a parallel
+kernel made an epoch several times slower on two cores). They are compiled
+with ``error_model="numpy"`` (no Python zero-division checks) so that LLVM
+vectorises them (``inspect_asm`` shows packed square roots and divisions in
+the Adam step), and cached on disk, so a new process loads them instead of
+compiling.
+
+Each loop computes the NumPy kernel's formula with the same operations in the
+same order, in the arrays' dtype, so the results are NumPy's bit for bit,
+except for ``exp`` (softmax), whose last bit can differ between libm and
+NumPy's SIMD code. Kernels that did not pay for themselves (measured, see
+docs/benchmarks.rst) are left to NumPy: tanh and the logistic function, the
+losses, the products.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._kernels import NumpyKernels, host_kernels
+
+_jit = njit(cache=True, error_model="numpy", nogil=True)
+
+
+# ---------------------------------------------------------------- the layers
+@_jit
+def _bias_relu(z, intercept, zero):
+    n_samples, n_units = z.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            value = z[i, j] + intercept[j]
+            # NumPy's maximum keeps NaN; so does this comparison.
+            z[i, j] = zero if value < zero else value
+
+
+@_jit
+def _bias(z, intercept, zero):
+    n_samples, n_units = z.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            z[i, j] += intercept[j]
+
+
+@_jit
+def _bias_softmax(z, intercept, zero):
+    n_samples, n_units = z.shape
+    for i in range(n_samples):
+        row = z[i]
+        largest = row[0] + intercept[0]
+        for j in range(n_units):
+            row[j] += intercept[j]
+            largest = max(largest, row[j])
+        total = zero
+        for j in range(n_units):
+            row[j] = np.exp(row[j] - largest)
+            total += row[j]
+        for j in range(n_units):
+            row[j] /= total
+
+
+@_jit
+def _relu_delta(delta, a, zero, one):
+    n_samples, n_units = delta.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            delta[i, j] *= one if a[i, j] > zero else zero
+
+
+@_jit
+def _relu_delta_dropout(delta, a, mask, zero, one):
+    n_samples, n_units = delta.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            delta[i, j] = delta[i, j] * mask[i, j] * (one if a[i, j] > zero else zero)
+
+
+@_jit
+def _output_delta(output, Y, scale, out):
+    n_samples, n_outputs = output.shape
+    for i in range(n_samples):
+        for j in range(n_outputs):
+            out[i, j] = (output[i, j] - Y[i, j]) / scale
+
+
+@_jit
+def _weighted_output_delta(output, Y, row_scale, out):
+    n_samples, n_outputs = output.shape
+    for i in range(n_samples):
+        for j in range(n_outputs):
+            out[i, j] = (output[i, j] - Y[i, j]) * row_scale[i, 0]
+
+
+# ------------------------------------------------------------------- batches
+@_jit
+def _gather_rows(source, idx, out):
+    n_columns = source.shape[1]
+    for i in range(idx.shape[0]):
+        row = idx[i]
+        for j in range(n_columns):
+            out[i, j] = source[row, j]
+
+
+# ---------------------------------------------------------------- optimizers
+@_jit
+def _add_scaled(grad, weights, factor):
+    for i in range(grad.shape[0]):
+        grad[i] += weights[i] * factor
+
+
+@_jit
+def _adam_update(params, grad, ms, vs, beta_1, one_minus_beta_1, beta_2,
+                 one_minus_beta_2, learning_rate, epsilon):  # fmt: skip
+    for i in range(params.shape[0]):
+        g = grad[i]
+        m = ms[i] * beta_1 + g * one_minus_beta_1
+        v = vs[i] * beta_2 + g * g * one_minus_beta_2
+        ms[i] = m
+        vs[i] = v
+        params[i] -= m * learning_rate / (np.sqrt(v) + epsilon)
+
+
+@_jit
+def _momentum_update(params, grad, velocity, learning_rate, momentum, nesterov):
+    for i in range(params.shape[0]):
+        step = grad[i] * learning_rate
+        v = velocity[i] * momentum - step
+        velocity[i] = v
+        params[i] += v * momentum - step if nesterov else v
+
+
+class NumbaKernels(NumpyKernels):
+    """The NumPy kernel table with compiled, fused loops in some entries.
+
+    Every entry it does not override is NumPy's; those it overrides take the
+    same arguments and give the same results (see the module docstring).
+    """
+
+    def __reduce__(self):
+        # Unpickled as the host table where it is loaded: NumPy's without numba.
+        return (host_kernels, ())
+
+    def bias_activation(self, z, intercept, activation):
+        """Return ``f(z + intercept)``, computed in place in ``z``."""
+        fused = _FUSED_ACTIVATIONS.get(activation)
+        if fused is None or not _contiguous(z):
+            return super().bias_activation(z, intercept, activation)
+        fused(z, intercept, z.dtype.type(0))
+        return z
+
+    def output_delta(self, output, Y, sample_weight, weight_sum, out, row_scale):
+        """Return ``(output - Y) * s_i / S``, written into ``out``, in one pass."""
+        if not (_contiguous(output) and _contiguous(Y)):
+            return super().output_delta(
+                output, Y, sample_weight, weight_sum, out, row_scale
+            )
+        if sample_weight is None:
+            _output_delta(output, Y, out.dtype.type(weight_sum), out)
+        else:
+            # s_i / S rounded to the parameters' dtype, as NumPy's kernel does.
+            np.divide(sample_weight, weight_sum, out=row_scale[:, 0])
+            _weighted_output_delta(output, Y, row_scale, out)
+        return out
+
+    def hidden_delta(self, delta, a, activation, mask, derivative):
+        """Return ``delta * mask * f'(a)``, computed in place in ``delta``."""
+        if activation != "relu":
+            return super().hidden_delta(delta, a, activation, mask, derivative)
+        zero, one = delta.dtype.type(0), delta.dtype.type(1)
+        if mask is None:
+            _relu_delta(delta, a, zero, one)
+        else:
+            _relu_delta_dropout(delta, a, mask, zero, one)
+        return delta
+
+    def gather(self, array, idx, out):
+        """Return ``array[idx]`` (rows), written into ``out`` when dense."""
+        if out is None or array.ndim != 2 or not _contiguous(array):
+            return super().gather(array, idx, out)
+        _gather_rows(array, idx, out)
+        return out
+
+    def add_weight_decay(self, grad, weights, factor, decay):
+        """Add ``factor * weights`` to ``grad`` in place, in one pass."""
+        _add_scaled(grad, weights, grad.dtype.type(factor))
+
+    def adam_update(self, params, grad, ms, vs, beta_1, beta_2, learning_rate,
+                    epsilon, scratch):  # fmt: skip
+        """Take Adam's element-wise step in one pass (see NumPy's)."""
+        cast = params.dtype.type
+        _adam_update(
+            params, grad, ms, vs,
+            cast(beta_1), cast(1 - beta_1), cast(beta_2), cast(1 - beta_2),
+            cast(learning_rate), cast(epsilon),
+        )  # fmt: skip
+
+    def momentum_update(self, params, grad, velocity, learning_rate, momentum,
+                        nesterov, scratch):  # fmt: skip
+        """Take momentum SGD's element-wise step in one pass (see NumPy's)."""
+        cast = params.dtype.type
+        _momentum_update(
+            params, grad, velocity, cast(learning_rate), cast(momentum), nesterov
+        )
+
+
+_FUSED_ACTIVATIONS = {
+    "relu": _bias_relu,
+    "identity": _bias,
+    "softmax": _bias_softmax,
+}
+
+
+def _contiguous(array):
+    return array.flags.c_contiguous
+
+
+#: The compiled kernel table, used for NumPy arrays when numba is importable.
+NUMBA_KERNELS = NumbaKernels()

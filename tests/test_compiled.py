@@ -1,0 +1,206 @@
+"""The compiled kernel table against NumPy's, kernel by kernel and fit by fit.
+
+CI runs this file with numba installed (the ``dev`` extra), so both kernel
+paths are tested against each other there: every compiled kernel gives NumPy's
+result (bit for bit where it does the same operations; to rounding for the
+softmax, whose ``exp`` comes from another library), and every configuration
+trains to the same model either way.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from mlp_configurations import CONFIGURATIONS, features, targets
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+
+from skperceptron import _kernels
+from skperceptron._kernels import NUMPY_KERNELS, host_kernels
+from skperceptron._optimizers import SGD, Adam
+
+pytest.importorskip("numba")
+
+from skperceptron._compiled import NUMBA_KERNELS  # noqa: E402
+
+DTYPES = [np.float32, np.float64]
+
+
+def _pair(rng, shape, dtype, low=-2.0):
+    array = rng.uniform(low, 2.0, size=shape).astype(dtype)
+    return array, array.copy()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("activation", ["relu", "identity", "tanh", "logistic"])
+def test_bias_activation_is_numpys(dtype, activation):
+    rng = np.random.default_rng(0)
+    ours, reference = _pair(rng, (37, 11), dtype)
+    intercept = rng.uniform(-1, 1, 11).astype(dtype)
+    NUMBA_KERNELS.bias_activation(ours, intercept, activation)
+    NUMPY_KERNELS.bias_activation(reference, intercept, activation)
+    np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_is_numpys_to_rounding(dtype):
+    rng = np.random.default_rng(1)
+    ours, reference = _pair(rng, (37, 10), dtype, low=-30.0)
+    intercept = rng.uniform(-1, 1, 10).astype(dtype)
+    NUMBA_KERNELS.bias_activation(ours, intercept, "softmax")
+    NUMPY_KERNELS.bias_activation(reference, intercept, "softmax")
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(ours, reference, rtol=8 * eps, atol=eps)
+    np.testing.assert_allclose(ours.sum(axis=1), 1, rtol=16 * eps)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_of_large_logits_is_finite(dtype):
+    z = np.array([[-100.0, 100.0, 99.0], [700.0, 700.0, -700.0]], dtype=dtype)
+    NUMBA_KERNELS.bias_activation(z, np.zeros(3, dtype), "softmax")
+    expected = [[0.0, 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))], [0.5, 0.5, 0.0]]
+    np.testing.assert_allclose(z, expected, rtol=1e-6, atol=1e-30)
+
+
+def test_relu_keeps_nan_like_numpy():
+    z = np.array([[np.nan, -1.0, 2.0, -np.inf, np.inf]])
+    NUMBA_KERNELS.bias_activation(z, np.zeros(5), "relu")
+    np.testing.assert_array_equal(z, [[np.nan, 0.0, 2.0, 0.0, np.inf]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("dropout", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_hidden_delta_is_numpys(dtype, dropout, activation):
+    rng = np.random.default_rng(2)
+    ours, reference = _pair(rng, (23, 9), dtype)
+    a = np.maximum(rng.uniform(-1, 1, (23, 9)), 0).astype(dtype)
+    mask = (rng.uniform(size=(23, 9)) > 0.3).astype(dtype) / 0.7 if dropout else None
+    room = np.empty_like(a)
+    NUMBA_KERNELS.hidden_delta(ours, a, activation, mask, room)
+    NUMPY_KERNELS.hidden_delta(reference, a, activation, mask, room)
+    np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_output_delta_is_numpys(dtype, weighted):
+    rng = np.random.default_rng(3)
+    output = rng.uniform(size=(19, 4)).astype(dtype)
+    Y = (rng.uniform(size=(19, 4)) > 0.5).astype(dtype)
+    sample_weight = rng.uniform(0, 3, 19) if weighted else None
+    weight_sum = 19 if sample_weight is None else float(sample_weight.sum())
+    results = []
+    for kernels in (NUMBA_KERNELS, NUMPY_KERNELS):
+        out, row_scale = np.empty_like(output), np.empty((19, 1), dtype)
+        results.append(
+            kernels.output_delta(output, Y, sample_weight, weight_sum, out, row_scale)
+        )
+    np.testing.assert_array_equal(*results)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gather_and_weight_decay_are_numpys(dtype):
+    rng = np.random.default_rng(4)
+    source = rng.uniform(size=(50, 7)).astype(dtype)
+    idx = rng.permutation(50)[:13]
+    out = np.empty((13, 7), dtype)
+    np.testing.assert_array_equal(NUMBA_KERNELS.gather(source, idx, out), source[idx])
+    ours, reference = _pair(rng, 101, dtype)
+    weights = rng.uniform(-1, 1, 101).astype(dtype)
+    NUMBA_KERNELS.add_weight_decay(ours, weights, 1e-3 / 7, None)
+    NUMPY_KERNELS.add_weight_decay(reference, weights, 1e-3 / 7, np.empty_like(ours))
+    np.testing.assert_array_equal(ours, reference)
+
+
+def _steps(optimizer_class, kernels, dtype, n_steps=5, **settings):
+    rng = np.random.default_rng(5)
+    params = rng.uniform(-1, 1, 257).astype(dtype)
+    optimizer = optimizer_class(257, dtype, kernels=kernels, **settings)
+    for _ in range(n_steps):
+        optimizer.step(params, rng.uniform(-1, 1, 257).astype(dtype))
+    return params, optimizer
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "optimizer_class, settings",
+    [
+        (Adam, dict(learning_rate_init=1e-2, beta_1=0.9, beta_2=0.999, epsilon=1e-8)),
+        *[
+            (
+                SGD,
+                dict(
+                    learning_rate_init=0.1,
+                    lr_schedule="constant",
+                    momentum=0.9,
+                    nesterov=nesterov,
+                    power_t=0.5,
+                ),
+            )
+            for nesterov in (False, True)
+        ],
+    ],
+)
+def test_optimizer_steps_are_numpys(dtype, optimizer_class, settings):
+    ours, our_state = _steps(optimizer_class, NUMBA_KERNELS, dtype, **settings)
+    reference, state = _steps(optimizer_class, NUMPY_KERNELS, dtype, **settings)
+    np.testing.assert_array_equal(ours, reference)
+    for name in optimizer_class._STATE:
+        np.testing.assert_array_equal(getattr(our_state, name), getattr(state, name))
+
+
+@pytest.mark.parametrize("name, estimator, kind", CONFIGURATIONS, ids=lambda v: "")
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_every_configuration_trains_the_same_either_way(
+    monkeypatch, name, estimator, kind, dtype
+):
+    X, y = features().astype(dtype), targets(kind)
+    fitted = {}
+    for choice in ("numba", "numpy"):
+        monkeypatch.setenv("SKPERCEPTRON_KERNELS", choice)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fitted[choice] = clone(estimator).set_params(random_state=0).fit(X, y)
+    ours, reference = fitted["numba"], fitted["numpy"]
+    assert ours.n_iter_ == reference.n_iter_
+    # Bit for bit but for the softmax's exp: its rounding grows over a fit.
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    for got, expected in zip(ours.coefs_ + ours.intercepts_,
+                             reference.coefs_ + reference.intercepts_):  # fmt: skip
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(ours.loss_curve_ if hasattr(ours, "loss_curve_") else 0,
+                               reference.loss_curve_
+                               if hasattr(reference, "loss_curve_") else 0,
+                               rtol=rtol)  # fmt: skip
+    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+
+
+def test_the_table_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
+    assert host_kernels() is NUMPY_KERNELS
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
+    assert host_kernels() is NUMBA_KERNELS
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS")
+    assert host_kernels() is NUMBA_KERNELS
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "fortran")
+    with pytest.raises(ValueError, match="SKPERCEPTRON_KERNELS must be one of"):
+        host_kernels()
+
+
+def test_without_numba_the_numpy_table_runs(monkeypatch):
+    monkeypatch.setattr(_kernels, "_compiled_table", ImportError("no numba"))
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
+    assert host_kernels() is NUMPY_KERNELS
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
+    with pytest.raises(ImportError, match=r"skperceptron\[fast\]"):
+        host_kernels()
+
+
+def test_a_pickled_table_is_the_host_table_where_it_is_loaded(monkeypatch):
+    data = pickle.dumps(NUMBA_KERNELS)
+    assert pickle.loads(data) is NUMBA_KERNELS
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
+    assert pickle.loads(data) is NUMPY_KERNELS
