@@ -117,7 +117,8 @@ class _BaseScratchMLP(BaseEstimator):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        # "cosine" is ours only (scikit-learn's MLP rejects it).
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -367,6 +368,13 @@ class _BaseScratchMLP(BaseEstimator):
             )
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if self.learning_rate == "cosine" and incremental:
+            raise ValueError(
+                "partial_fit does not support learning_rate='cosine': the schedule "
+                "anneals the learning rate towards 0 over the max_iter epochs of "
+                "one fit, and a stream of partial_fit calls has no end to anneal "
+                "towards. Use fit, or another learning_rate."
+            )
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
 
         random_state = check_random_state(self.random_state)
@@ -404,7 +412,10 @@ class _BaseScratchMLP(BaseEstimator):
     def _optimizer_settings(self):
         """Return the parameters the stochastic optimizer is built from."""
         names = _OPTIMIZER_PARAMETERS[self.solver]
-        return (self.solver, *(getattr(self, name) for name in names))
+        # "cosine" also anneals adam, which ignores scikit-learn's schedules:
+        # partial_fit after a change to or from it needs a new optimizer.
+        cosine = self.learning_rate == "cosine"
+        return (self.solver, cosine, *(getattr(self, name) for name in names))
 
     def _check_array_api_solver(self, kernels):
         if self.solver == "lbfgs":
@@ -511,6 +522,9 @@ class _BaseScratchMLP(BaseEstimator):
         n_samples = X.shape[0]
         sample_idx = np.arange(n_samples, dtype=int)
         batch_size = self._batch_size(n_samples)
+        if self.learning_rate == "cosine":
+            # One cycle over this fit's epochs (partial_fit refuses "cosine").
+            optimizer.start_cosine(self.max_iter * math.ceil(n_samples / batch_size))
         workspace = Workspace(network, batch_size, dropout=any(dropout))
         batches = Batches(X, Y, sample_weight, batch_size, kernels)
         if not any(dropout):
@@ -629,7 +643,8 @@ class _BaseScratchMLP(BaseEstimator):
             self._no_improvement_count = 0
         if incremental:
             return True
-        if self.n_iter_ == self.max_iter:
+        # With "cosine", max_iter is the planned end: the rate has annealed.
+        if self.n_iter_ == self.max_iter and self.learning_rate != "cosine":
             _warn(
                 "Stochastic Optimizer: Maximum iterations (%d) "
                 "reached and the optimization hasn't converged yet." % self.max_iter,
@@ -1122,8 +1137,18 @@ _SHARED_PARAMETERS_DOC = """
         Size of minibatches for stochastic optimizers; 'auto' means
         ``min(200, n_samples)``. Ignored by lbfgs.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning rate schedule for weight updates, with ``solver='sgd'`` only.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+        Learning rate schedule for weight updates. scikit-learn's 'constant',
+        'invscaling' and 'adaptive' apply to ``solver='sgd'`` only. 'cosine'
+        is skperceptron's own and applies to sgd and adam: over the
+        ``T = max_iter * n_batches`` steps of one fit (``n_batches``
+        minibatches per epoch, without early stopping's validation set), step
+        ``k`` (0-based) uses the rate
+        ``learning_rate_init * (1 + cos(pi * k / T)) / 2``, the learning rate
+        of sgd or the base rate of adam (under its bias correction). Every
+        fit, warm-started or not, runs one full cycle; reaching ``max_iter``
+        is its planned end, without a ConvergenceWarning. partial_fit does
+        not support it.
 
     learning_rate_init : float, default=0.001
         The initial learning rate, for sgd and adam.

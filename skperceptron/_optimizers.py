@@ -2,12 +2,13 @@
 
 ``SGD`` and ``Adam`` follow the update rules, learning-rate schedules and
 stopping messages of scikit-learn's MLP, vectorised over the whole flat vector
-instead of looping over layers. Each rule is written once against the kernel
-table of the parameters' backend (:mod:`skperceptron._kernels`): with NumPy
-every step works in place with ``out=`` arguments into preallocated scratch
-vectors, so it allocates nothing and its arithmetic (operands and order of
-every rounding) is scikit-learn's; other array namespaces compute the same
-expressions functionally.
+instead of looping over layers; both also follow skperceptron's own cosine
+schedule (:meth:`Optimizer.start_cosine`). Each rule is written once against
+the kernel table of the parameters' backend (:mod:`skperceptron._kernels`):
+with NumPy every step works in place with ``out=`` arguments into preallocated
+scratch vectors, so it allocates nothing and its arithmetic (operands and
+order of every rounding) is scikit-learn's; other array namespaces compute the
+same expressions functionally.
 """
 
 import math
@@ -23,7 +24,9 @@ class Optimizer:
     ``_SCRATCH``, allocated in ``_allocate_scratch``; a subclass sets its own
     settings before calling ``Optimizer.__init__``, which allocates both. A
     pickle holds only the optimizer's state, without the scratch vectors or
-    the kernel table, which is found again from the state's arrays.
+    the kernel table, which is found again from the state's arrays. Once
+    :meth:`start_cosine` is called, each ``step`` first sets the rate named
+    in ``_ANNEALED`` from the cosine schedule (``_anneal``).
 
     Parameters
     ----------
@@ -40,15 +43,24 @@ class Optimizer:
     ----------
     learning_rate : float
         The current learning rate.
+    cosine_steps : int or None
+        Length ``T`` of the cosine schedule started by :meth:`start_cosine`;
+        None when the rate is not annealed.
+    cosine_step : int
+        Number of steps taken since the cosine schedule started.
     """
 
     # State vectors; the first tells the backend again on unpickling.
     _STATE = ()
     _SCRATCH = ()
+    # The rate the cosine schedule sets before each step.
+    _ANNEALED = "learning_rate"
 
     def __init__(self, n_params, dtype, learning_rate_init, kernels):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
+        self.cosine_steps = None
+        self.cosine_step = 0
         self.kernels = kernels
         for name in self._STATE:
             setattr(self, name, kernels.zeros(n_params, kernels.dtype(dtype)))
@@ -68,8 +80,37 @@ class Optimizer:
     def __setstate__(self, state):
         """Restore a pickled optimizer and reallocate its scratch vectors."""
         self.__dict__.update(state)
+        # Pickled before the cosine schedule existed: no schedule, base rate.
+        self.__dict__.setdefault("cosine_steps", None)
+        self.__dict__.setdefault("cosine_step", 0)
+        self.__dict__.setdefault(self._ANNEALED, self.learning_rate_init)
         self.kernels = kernels_for(getattr(self, self._STATE[0]))
         self._allocate_scratch()
+
+    def start_cosine(self, total_steps):
+        """Anneal the rate from ``learning_rate_init`` towards 0 over ``total_steps``.
+
+        Step ``k`` from now (0-based) uses the rate
+        ``learning_rate_init * (1 + cos(pi * k / total_steps)) / 2``: SGD's
+        learning rate, or Adam's base rate under its bias correction.
+
+        Parameters
+        ----------
+        total_steps : int
+            Number of steps ``T`` of the schedule, at least 1.
+        """
+        self.cosine_steps = total_steps
+        self.cosine_step = 0
+
+    def _anneal(self):
+        """Set this step's rate from the cosine schedule, if one was started."""
+        if self.cosine_steps is None:
+            return
+        progress = math.pi * self.cosine_step / self.cosine_steps
+        # A Python float, as Adam's rate (see there).
+        rate = float(self.learning_rate_init) * (1 + math.cos(progress)) / 2
+        setattr(self, self._ANNEALED, rate)
+        self.cosine_step += 1
 
     def step(self, params, grad):
         """Update ``params`` in place from the gradient ``grad``.
@@ -121,10 +162,12 @@ class SGD(Optimizer):
     ----------
     n_params, dtype, learning_rate_init
         As in :class:`Optimizer`; ``learning_rate_init`` is ``eta_0``.
-    lr_schedule : {"constant", "invscaling", "adaptive"}
+    lr_schedule : {"constant", "invscaling", "adaptive", "cosine"}
         ``"invscaling"`` sets ``eta = eta_0 / (t + 1) ** power_t`` after every
         epoch (``t`` counts samples seen); ``"adaptive"`` divides ``eta`` by 5
-        whenever progress stalls, until it falls below ``1e-6``.
+        whenever progress stalls, until it falls below ``1e-6``;
+        ``"cosine"`` changes nothing here: :meth:`Optimizer.start_cosine`
+        anneals ``eta``.
     momentum : float
         Momentum ``mu`` in [0, 1].
     nesterov : bool
@@ -140,6 +183,8 @@ class SGD(Optimizer):
         The current learning rate.
     velocity : ndarray of shape (n_params,)
         The current velocity.
+    cosine_steps, cosine_step
+        As in :class:`Optimizer`.
     """
 
     def __init__(
@@ -170,6 +215,7 @@ class SGD(Optimizer):
 
     def step(self, params, grad):
         """Take one step of momentum SGD (see :meth:`Optimizer.step`)."""
+        self._anneal()
         self.kernels.momentum_update(
             params,
             grad,
@@ -211,7 +257,8 @@ class Adam(Optimizer):
 
     With step count ``t``, ``m <- b1 m + (1 - b1) g``, ``v <- b2 v + (1 - b2) g**2``
     and ``w <- w - eta_t m / (sqrt(v) + eps)`` where
-    ``eta_t = eta_0 sqrt(1 - b2**t) / (1 - b1**t)``.
+    ``eta_t = eta_0 sqrt(1 - b2**t) / (1 - b1**t)``; the cosine schedule
+    (:meth:`Optimizer.start_cosine`) anneals the base rate ``eta_0``.
 
     Parameters
     ----------
@@ -229,10 +276,15 @@ class Adam(Optimizer):
     ----------
     learning_rate : float
         The bias-corrected learning rate of the last step.
+    base_learning_rate : float
+        The base rate ``eta_0`` of the last step: ``learning_rate_init``, or
+        its value on the cosine schedule.
     t : int
         Number of steps taken.
     ms, vs : ndarray of shape (n_params,)
         First and second moment estimates.
+    cosine_steps, cosine_step
+        As in :class:`Optimizer`.
     """
 
     def __init__(
@@ -249,9 +301,11 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
+        self.base_learning_rate = learning_rate_init
         super().__init__(n_params, dtype, learning_rate_init, kernels)
 
     _STATE = ("ms", "vs")
+    _ANNEALED = "base_learning_rate"
     _SCRATCH = ("_update", "_denominator")
 
     def _allocate_scratch(self):
@@ -260,11 +314,12 @@ class Adam(Optimizer):
 
     def step(self, params, grad):
         """Take one Adam step (see :meth:`Optimizer.step`)."""
+        self._anneal()
         self.t += 1
         # A Python float: a NumPy float64 scalar would force a float32 vector
         # through a float64 loop, five times slower.
         self.learning_rate = (
-            self.learning_rate_init
+            self.base_learning_rate
             * math.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )

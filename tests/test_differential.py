@@ -70,6 +70,9 @@ PARAMETER_VALUES = {
     "max_fun": [15000, 20],
 }
 REGRESSOR_ONLY = {"loss": ["squared_error", "poisson"]}
+# A set_params of a value scikit-learn rejects ("cosine-schedule"), drawn as
+# an operation of its own: among the values above it would hardly come up.
+OURS_ONLY = ("learning_rate", "cosine")
 
 
 class Step:
@@ -233,6 +236,16 @@ INTENDED_DIFFERENCES = [
         "both follow; scikit-learn's reported loss_ (and the tol test on it) "
         "averages over outputs",
         "loss_ n_iter_ t_ coefs predict score",
+    ),
+    (
+        "cosine-schedule",
+        lambda s: (
+            s.name in ("fit", "partial_fit") and s.params["learning_rate"] == "cosine"
+        ),
+        "learning_rate='cosine' (ours only) anneals sgd's and adam's rate over one "
+        "fit and is refused by partial_fit; scikit-learn's fit and partial_fit "
+        "reject the value with InvalidParameterError",
+        "*",
     ),
     (
         "lbfgs-float32",
@@ -421,7 +434,10 @@ def test_same_operations_give_the_same_models(data):
     set_params = names.flatmap(
         lambda name: st.tuples(st.just(name), st.sampled_from(values[name]))
     )
-    operation = st.sampled_from(["fit", "partial_fit", "clone", "pickle"]) | set_params
+    operation = (
+        st.sampled_from(["fit", "partial_fit", "clone", "pickle", OURS_ONLY])
+        | set_params
+    )
     _compare(
         task,
         data.draw(st.sampled_from(["float64", "float32", "sparse"]), label="format"),
@@ -475,6 +491,23 @@ KNOWN_SEQUENCES = {
         False,
         ["partial_fit", "pickle", "partial_fit", ("warm_start", True), "fit"],
     ),
+    # learning_rate="cosine" (ours only) at each kind of training call.
+    "cosine-fit": ("regression", "float64", "adam", False, [OURS_ONLY, "fit"]),
+    "cosine-warm-start": (
+        "multiclass",
+        "float64",
+        "sgd",
+        True,
+        ["fit", OURS_ONLY, "pickle", "fit"],
+    ),
+    "cosine-partial-fit": (
+        "binary",
+        "float64",
+        "sgd",
+        False,
+        [OURS_ONLY, "partial_fit"],
+    ),
+    "cosine-lbfgs": ("multilabel", "float64", "lbfgs", False, [OURS_ONLY, "fit"]),
 }
 
 

@@ -1,17 +1,21 @@
-"""What goes beyond scikit-learn's MLP: class_weight and dropout."""
+"""What goes beyond scikit-learn's MLP: class_weight, dropout, the cosine schedule."""
 
+import copy
+import math
 import warnings
 
 import numpy as np
 import pytest
 from finite_differences import backprop_and_central_differences
 from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import recall_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
 from skperceptron._network import Network, Workspace
+from skperceptron.utils import loss_and_gradients
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -230,3 +234,123 @@ def test_backprop_through_fixed_dropout_masks_matches_finite_differences(activat
         lambda: network.loss_gradient(X_batch, Y_batch, None, 0.1, workspace, masks),
     )
     assert np.abs(analytic - numeric).max() / np.abs(numeric).max() < 1e-6
+
+
+# ------------------------------------------------------------ cosine schedule
+def _cosine_rate(eta_0, k, total_steps):
+    return eta_0 * (1 + math.cos(math.pi * k / total_steps)) / 2
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_cosine_reaches_max_iter_without_a_convergence_warning(solver):
+    params = dict(PARAMS, solver=solver, max_iter=4)
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+        ScratchMLPClassifier(**params).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = ScratchMLPClassifier(learning_rate="cosine", **params).fit(X, Y)
+    assert clf.n_iter_ == 4
+    # The schedule ran to its end: T = 4 epochs of ceil(300 / 200) = 2 steps.
+    assert clf._optimizer.cosine_step == clf._optimizer.cosine_steps == 8
+
+
+def test_cosine_still_stops_when_the_loss_stalls():
+    params = dict(PARAMS, max_iter=50, tol=10.0, n_iter_no_change=2)
+    clf = ScratchMLPClassifier(learning_rate="cosine", **params).fit(X, Y)
+    assert clf.n_iter_ == 4  # 1 best epoch, then 3 (> n_iter_no_change) stalled
+
+
+def test_cosine_schedule_spans_the_training_part_of_an_early_stopping_split():
+    # 60 samples: 12 validate and 48 train in ceil(48 / 25) = 2 batches per
+    # epoch (the whole set would take 3).
+    reg = ScratchMLPRegressor(
+        hidden_layer_sizes=(4,),
+        learning_rate="cosine",
+        early_stopping=True,
+        validation_fraction=0.2,
+        batch_size=25,
+        max_iter=3,
+        n_iter_no_change=50,
+        random_state=0,
+    ).fit(X[:60], X[:60, 0])
+    assert reg._optimizer.cosine_steps == 3 * 2
+
+
+def _gradient_descent_reference(estimator, X, y, batches, n_epochs, eta_0):
+    """Plain gradient descent on the cosine schedule, through the public API."""
+    reference = copy.deepcopy(estimator)
+    total_steps = n_epochs * len(batches)
+    for k in range(total_steps):
+        batch = batches[k % len(batches)]
+        _, coef_grads, intercept_grads = loss_and_gradients(
+            reference, X[batch], y[batch]
+        )
+        rate = _cosine_rate(eta_0, k, total_steps)
+        reference.coefs_ = [w - rate * g for w, g in zip(reference.coefs_, coef_grads)]
+        reference.intercepts_ = [
+            b - rate * g for b, g in zip(reference.intercepts_, intercept_grads)
+        ]
+    return reference
+
+
+def test_a_warm_started_cosine_fit_runs_its_own_cycle_of_gradient_descent():
+    # sgd without momentum: each step is w - rate_k * grad on its batch. 40
+    # rows in batches of 25 and 15: T = 3 epochs * 2 batches per fit.
+    X_small, y_small = X[:40], X[:40] @ np.linspace(-1, 1, X.shape[1])
+    reg = ScratchMLPRegressor(
+        hidden_layer_sizes=(6,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate="cosine",
+        learning_rate_init=0.05,
+        batch_size=25,
+        shuffle=False,
+        max_iter=3,
+        n_iter_no_change=50,
+        warm_start=True,
+        random_state=0,
+    ).fit(X_small, y_small)
+    batches = [slice(0, 25), slice(25, 40)]
+    for _ in range(2):  # each warm-started fit: a full cycle from where it starts
+        expected = _gradient_descent_reference(reg, X_small, y_small, batches, 3, 0.05)
+        reg.fit(X_small, y_small)
+        for ours, theirs in zip(
+            reg.coefs_ + reg.intercepts_, expected.coefs_ + expected.intercepts_
+        ):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fitted", [False, True], ids=["first-call", "fitted"])
+def test_partial_fit_refuses_cosine_and_leaves_the_model_as_it_was(fitted):
+    clf, twin = (ScratchMLPClassifier(solver="sgd", **PARAMS) for _ in range(2))
+    if fitted:
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+        twin.partial_fit(X, Y, classes=[0, 1, 2])
+    clf.set_params(learning_rate="cosine")
+    with pytest.raises(
+        ValueError,
+        match="partial_fit does not support learning_rate='cosine': the schedule "
+        "anneals the learning rate towards 0 over the max_iter epochs of one fit",
+    ):
+        clf.partial_fit(X, Y, classes=[0, 1, 2])
+    assert sorted(clf.__dict__) == sorted(twin.__dict__)
+    if fitted:
+        _same_coefs(clf, twin)
+        assert (clf.n_iter_, clf.t_) == (twin.n_iter_, twin.t_) == (1, 300)
+    # Nothing moved, the optimizer's velocity included: the next call agrees.
+    clf.set_params(learning_rate="constant").partial_fit(X, Y, classes=[0, 1, 2])
+    twin.partial_fit(X, Y, classes=[0, 1, 2])
+    _same_coefs(clf, twin)
+    assert (clf.n_iter_, clf.t_) == (twin.n_iter_, twin.t_)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_partial_fit_after_a_cosine_fit_trains_at_the_initial_rate(solver):
+    clf = ScratchMLPClassifier(solver=solver, learning_rate="cosine", **PARAMS)
+    clf.fit(X, Y).set_params(learning_rate="constant").partial_fit(X, Y)
+    # A new optimizer, not the annealed one: adam ignores "constant", but not
+    # "cosine".
+    optimizer = clf._optimizer
+    assert optimizer.cosine_steps is None
+    rate = optimizer.learning_rate if solver == "sgd" else optimizer.base_learning_rate
+    assert rate == 0.001

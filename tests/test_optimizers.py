@@ -132,6 +132,77 @@ def test_adam_rate_does_not_change_at_the_end_of_an_epoch():
     assert optimizer.learning_rate == 0.01
 
 
+# Five steps of a cosine schedule, T = 5: rates eta_0 (1 + cos(pi k / 5)) / 2.
+COSINE_GRADS = np.random.RandomState(1).normal(size=(5, 7))
+
+
+def _cosine_rates(eta_0, steps):
+    return [eta_0 * (1 + np.cos(np.pi * k / len(COSINE_GRADS))) / 2 for k in steps]
+
+
+def test_sgd_cosine_schedule_uses_the_closed_form_rate_at_every_step():
+    optimizer = _sgd(lr_schedule="cosine")
+    optimizer.start_cosine(len(COSINE_GRADS))
+    rates = _cosine_rates(0.1, range(len(COSINE_GRADS)))
+    params, w, v = PARAMS.copy(), PARAMS.copy(), np.zeros_like(PARAMS)
+    for rate, grad in zip(rates, COSINE_GRADS):
+        optimizer.step(params, grad)
+        v = 0.9 * v - rate * grad
+        w = w + v
+        assert optimizer.learning_rate == pytest.approx(rate, rel=1e-15)
+        np.testing.assert_allclose(params, w, rtol=1e-14, atol=1e-15)
+    # The schedule lives in step(): the end of an epoch leaves the rate alone.
+    optimizer.iteration_ends(500)
+    assert optimizer.learning_rate == pytest.approx(rates[-1], rel=1e-15)
+    assert optimizer.cosine_step == len(COSINE_GRADS)
+
+
+def test_adam_cosine_schedule_anneals_the_base_rate_under_bias_correction():
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    optimizer = _adam()
+    optimizer.start_cosine(len(COSINE_GRADS))
+    params, w = PARAMS.copy(), PARAMS.copy()
+    m, v = np.zeros_like(PARAMS), np.zeros_like(PARAMS)
+    rates = _cosine_rates(0.01, range(len(COSINE_GRADS)))
+    for t, (rate, grad) in enumerate(zip(rates, COSINE_GRADS), start=1):
+        optimizer.step(params, grad)
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad**2
+        eta_t = rate * np.sqrt(1 - b2**t) / (1 - b1**t)
+        w = w - eta_t * m / (np.sqrt(v) + eps)
+        assert optimizer.base_learning_rate == pytest.approx(rate, rel=1e-15)
+        assert optimizer.learning_rate == pytest.approx(eta_t, rel=1e-14)
+        np.testing.assert_allclose(params, w, rtol=1e-13)
+
+
+def test_starting_the_cosine_schedule_again_restarts_it_at_the_initial_rate():
+    optimizer = _adam()
+    optimizer.start_cosine(2)
+    _run(optimizer, n_steps=2)  # one full cycle
+    optimizer.start_cosine(len(COSINE_GRADS))
+    optimizer.step(PARAMS.copy(), COSINE_GRADS[0])
+    assert optimizer.base_learning_rate == 0.01
+    assert optimizer.t == 3  # Adam's bias correction counts on
+
+
+@pytest.mark.parametrize("make", [_sgd, _adam], ids=["sgd", "adam"])
+def test_a_pickled_optimizer_continues_its_cosine_schedule(make):
+    optimizer = make()
+    optimizer.start_cosine(len(COSINE_GRADS))
+    params = PARAMS.copy()
+    for grad in COSINE_GRADS[:2]:
+        optimizer.step(params, grad)
+    copy = pickle.loads(pickle.dumps(optimizer))
+    copied_params = params.copy()
+    name = "base_learning_rate" if make is _adam else "learning_rate"
+    expected = _cosine_rates(optimizer.learning_rate_init, range(2, 5))
+    for rate, grad in zip(expected, COSINE_GRADS[2:]):
+        optimizer.step(params, grad)
+        copy.step(copied_params, grad)
+        assert getattr(copy, name) == pytest.approx(rate, rel=1e-15)
+    np.testing.assert_array_equal(copied_params, params)
+
+
 @pytest.mark.parametrize(
     "make", [_sgd, lambda: _sgd(nesterov=True), _adam], ids=["sgd", "nesterov", "adam"]
 )

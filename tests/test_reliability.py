@@ -67,6 +67,7 @@ def _model_state(est):
         "coefs": [c.copy() for c in est.coefs_ + est.intercepts_],
         "keys": sorted(est.__dict__),
         "n_iter": est.n_iter_,
+        "t": getattr(est, "t_", None),
         "loss_curve": list(getattr(est, "loss_curve_", [])),
         "predict": est.predict(X),
     }
@@ -75,6 +76,7 @@ def _model_state(est):
 def _assert_same_state(before, after):
     assert after["keys"] == before["keys"]
     assert after["n_iter"] == before["n_iter"]
+    assert after["t"] == before["t"]
     assert after["loss_curve"] == before["loss_curve"]
     for a, b in zip(before["coefs"], after["coefs"], strict=True):
         np.testing.assert_array_equal(a, b)
@@ -613,6 +615,12 @@ FAULTS_ON_A_FITTED_MODEL = {
         (X[:, 1:], Y_CLF),
         "X has 2 features",
     ),
+    "partial-fit-cosine": (
+        "partial_fit",
+        {"learning_rate": "cosine"},
+        (X, Y_CLF),
+        "partial_fit does not support learning_rate='cosine'",
+    ),
 }
 
 
@@ -630,7 +638,9 @@ def test_a_failed_call_leaves_a_fitted_model_as_it_was(case):
         getattr(clf, method)(*args)
     _assert_same_state(before, _model_state(clf))
     # Still usable for what the failed call tried, with valid input.
-    clf.set_params(hidden_layer_sizes=(4,), solver="adam", dropout=0.0)
+    clf.set_params(
+        hidden_layer_sizes=(4,), solver="adam", dropout=0.0, learning_rate="constant"
+    )
     if method == "partial_fit":
         clf.partial_fit(X, Y_CLF)
     else:
