@@ -17,10 +17,11 @@ compiling.
 
 Each loop computes the NumPy kernel's formula with the same operations in the
 same order, in the arrays' dtype, so the results are NumPy's bit for bit,
-except for ``exp`` (softmax), whose last bit can differ between libm and
-NumPy's SIMD code. Kernels that did not pay for themselves (measured, see
-docs/benchmarks.rst) are left to NumPy: tanh and the logistic function, the
-losses, the products.
+except for ``exp`` (softmax, logistic), whose last bit can differ between
+libm and NumPy's and SciPy's code, and the order of the L2 term's sum.
+Kernels that did not pay for themselves (measured, see docs/benchmarks.rst)
+are left to NumPy: tanh (NumPy's vectorised tanh is several times faster
+than a loop of libm calls), the losses, the products.
 """
 
 import numpy as np
@@ -48,6 +49,15 @@ def _bias(z, intercept, zero):
     for i in range(n_samples):
         for j in range(n_units):
             z[i, j] += intercept[j]
+
+
+@_jit
+def _bias_logistic(z, intercept, zero):
+    one = zero + 1
+    n_samples, n_units = z.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            z[i, j] = one / (one + np.exp(-(z[i, j] + intercept[j])))
 
 
 @_jit
@@ -109,11 +119,37 @@ def _gather_rows(source, idx, out):
             out[i, j] = source[row, j]
 
 
-# ---------------------------------------------------------------- optimizers
+# One draw, comparison and scaling per unit, from the model's own NumPy
+# Generator: numba draws the same stream as ``rng.random(dtype=...)``.
 @_jit
+def _dropout_mask_float32(rng, mask, rate, scale, zero):
+    n_samples, n_units = mask.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            keep = rng.random(dtype=np.float32) >= rate
+            mask[i, j] = scale if keep else zero
+
+
+@_jit
+def _dropout_mask_float64(rng, mask, rate, scale, zero):
+    n_samples, n_units = mask.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            keep = rng.random(dtype=np.float64) >= rate
+            mask[i, j] = scale if keep else zero
+
+
+# ---------------------------------------------------------------- optimizers
+# Reassociation lets the sum of squares vectorise (its rounding is a sum's
+# in another order); the update itself is rounded as NumPy rounds it.
+@njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc"})
 def _add_scaled(grad, weights, factor):
+    squares = 0.0
     for i in range(grad.shape[0]):
-        grad[i] += weights[i] * factor
+        weight = weights[i]
+        grad[i] += weight * factor
+        squares += weight * weight
+    return squares
 
 
 @_jit
@@ -181,6 +217,22 @@ class NumbaKernels(NumpyKernels):
             _relu_delta_dropout(delta, a, mask, zero, one)
         return delta
 
+    def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
+        """Draw the inverted-dropout masks, one pass per layer (see NumPy's)."""
+        draw = _DROPOUT_MASKS.get(np.dtype(dtype).name)
+        if draw is None:
+            return super().dropout_masks(rng, rates, buffers, n_samples, widths, dtype)
+        masks = []
+        for rate, buffer in zip(rates, buffers):
+            if rate == 0:
+                masks.append(None)
+                continue
+            mask = buffer[:n_samples]
+            cast = mask.dtype.type
+            draw(rng, mask, cast(rate), cast(1.0 / (1.0 - rate)), cast(0))
+            masks.append(mask)
+        return masks
+
     def gather(self, array, idx, out):
         """Return ``array[idx]`` (rows), written into ``out`` when dense."""
         if out is None or array.ndim != 2 or not _contiguous(array):
@@ -189,8 +241,8 @@ class NumbaKernels(NumpyKernels):
         return out
 
     def add_weight_decay(self, grad, weights, factor, decay):
-        """Add ``factor * weights`` to ``grad`` in place, in one pass."""
-        _add_scaled(grad, weights, grad.dtype.type(factor))
+        """Add ``factor * weights`` to ``grad`` and return ``sum(weights**2)``."""
+        return float(_add_scaled(grad, weights, grad.dtype.type(factor)))
 
     def adam_update(self, params, grad, ms, vs, beta_1, beta_2, learning_rate,
                     epsilon, scratch):  # fmt: skip
@@ -214,7 +266,14 @@ class NumbaKernels(NumpyKernels):
 _FUSED_ACTIVATIONS = {
     "relu": _bias_relu,
     "identity": _bias,
+    "logistic": _bias_logistic,
     "softmax": _bias_softmax,
+}
+
+
+_DROPOUT_MASKS = {
+    "float32": _dropout_mask_float32,
+    "float64": _dropout_mask_float64,
 }
 
 

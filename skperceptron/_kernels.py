@@ -15,7 +15,7 @@ kernel                    computes
 ``hidden_delta``          ``delta * mask * f'(a)``
 ``weight_gradient``       ``a.T @ delta``, written into the flat gradient
 ``bias_gradient``         the row sums of ``delta``, likewise
-``add_weight_decay``      ``grad += factor * W``
+``add_weight_decay``      ``grad += factor * W``, returning ``sum(W**2)``
 ``dropout_masks``         the inverted-dropout draw, ``[u >= rate] / (1 - rate)``
 ``gather``                the rows of a batch, ``array[idx]``
 ``adam_update``           Adam's element-wise step over the flat vector
@@ -248,12 +248,13 @@ class NumpyKernels(ComposedUpdates):
         np.matmul(ones, delta, out=out)
 
     def add_weight_decay(self, grad, weights, factor, decay):
-        """Add ``factor * weights`` to ``grad`` in place; ``decay`` is room for it."""
-        grad += np.multiply(weights, factor, out=decay)
+        """Add ``factor * weights`` to ``grad`` in place; return ``sum(weights**2)``.
 
-    def sum_of_squares(self, vector):
-        """Return ``sum(vector ** 2)`` as a Python float."""
-        return float(np.dot(vector, vector))
+        ``decay`` is room for ``factor * weights``; the sum (for the L2 term
+        of the objective) is a Python float.
+        """
+        grad += np.multiply(weights, factor, out=decay)
+        return float(np.dot(weights, weights))
 
     def total(self, vector):
         """Return the sum of ``vector``'s elements as a Python float."""
@@ -553,12 +554,12 @@ class ArrayAPIKernels(ComposedUpdates):
         out[...] = self.xp.sum(delta, axis=0)
 
     def add_weight_decay(self, grad, weights, factor, decay):
-        """Add ``factor * weights`` to ``grad`` in place."""
-        grad += weights * factor
+        """Add ``factor * weights`` to ``grad`` in place; return ``sum(weights**2)``.
 
-    def sum_of_squares(self, vector):
-        """Return ``sum(vector ** 2)`` as a 0-d array."""
-        return self.xp.sum(vector * vector)
+        The sum is a 0-d array, so that a GPU need not wait for it.
+        """
+        grad += weights * factor
+        return self.xp.sum(weights * weights)
 
     def total(self, vector):
         """Return the sum of ``vector``'s elements as a 0-d array."""

@@ -206,21 +206,6 @@ class Network:
         """Whether every parameter is finite."""
         return self.kernels.is_finite(self.params)
 
-    def penalty(self, alpha):
-        """Return the L2 term ``alpha / 2 * sum_l ||W_l||^2`` (before dividing by S).
-
-        Parameters
-        ----------
-        alpha : float
-            Strength of the penalty.
-
-        Returns
-        -------
-        penalty : float or 0-d array
-        """
-        weights = self.params[: self.n_coef_params]
-        return 0.5 * alpha * self.kernels.sum_of_squares(weights)
-
     def forward(
         self,
         X,
@@ -316,8 +301,6 @@ class Network:
             n_samples if sample_weight is None else kernels.total(sample_weight)
         )
         loss = LOSSES[self.loss](Y, output, sample_weight, kernels)
-        if alpha:
-            loss += self.penalty(alpha) / weight_sum
 
         # The canonical link makes the output error simply ``output - Y``.
         delta = kernels.output_delta(
@@ -348,12 +331,15 @@ class Network:
             )
 
         if alpha:
-            kernels.add_weight_decay(
+            # The pass that adds (alpha / S) W to the gradient also sums W**2
+            # for the L2 term alpha / (2 S) * sum_l ||W_l||^2.
+            squares = kernels.add_weight_decay(
                 workspace.grad[: self.n_coef_params],
                 self.params[: self.n_coef_params],
                 alpha / weight_sum,
                 workspace.decay,
             )
+            loss += 0.5 * alpha * squares / weight_sum
         return loss
 
 

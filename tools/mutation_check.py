@@ -183,9 +183,14 @@ MUTATIONS = [
             "* row_scale[0, 0]",
         ),
         (
+            "compiled-sum-of-squares",
+            "squares += weight * weight",
+            "squares += weight",
+        ),
+        (
             "compiled-decay-sign",
-            "grad[i] += weights[i] * factor",
-            "grad[i] -= weights[i] * factor",
+            "grad[i] += weight * factor",
+            "grad[i] -= weight * factor",
         ),
         (
             "compiled-adam-epsilon-sign",
@@ -235,8 +240,8 @@ MUTATIONS = [
         ),
         (
             "penalty-over-count",
-            "loss += self.penalty(alpha) / weight_sum",
-            "loss += self.penalty(alpha) / n_samples",
+            "loss += 0.5 * alpha * squares / weight_sum",
+            "loss += 0.5 * alpha * squares / n_samples",
         ),
         (
             "decay-over-count",
@@ -245,8 +250,8 @@ MUTATIONS = [
         ),
         (
             "penalty-not-halved",
-            "return 0.5 * alpha * self.kernels.sum_of_squares(weights)",
-            "return alpha * self.kernels.sum_of_squares(weights)",
+            "loss += 0.5 * alpha * squares / weight_sum",
+            "loss += alpha * squares / weight_sum",
         ),
         (
             "output-activation-on-hidden",
