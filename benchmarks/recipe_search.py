@@ -108,6 +108,16 @@ CANDIDATES = {
     "cosine-512-sgd-11-batch256-lr0.3-alpha5e-4-dropout0.3": _cosine(
         (512,), 11, batch=256, rate=0.3, alpha=5e-4, dropout=0.3
     ),
+    # Sixth round: around the best, one setting at a time.
+    "cosine-512-sgd-12-batch256-lr0.3-alpha5e-4": _cosine(
+        (512,), 12, batch=256, rate=0.3, alpha=5e-4
+    ),
+    "cosine-512-sgd-11-batch256-lr0.4-alpha5e-4": _cosine(
+        (512,), 11, batch=256, rate=0.4, alpha=5e-4
+    ),
+    "cosine-512-sgd-11-batch256-lr0.3-alpha3e-4": _cosine(
+        (512,), 11, batch=256, rate=0.3, alpha=3e-4
+    ),
 }
 
 
