@@ -281,5 +281,6 @@ def _contiguous(array):
     return array.flags.c_contiguous
 
 
-#: The compiled kernel table, used for NumPy arrays when numba is importable.
+#: The compiled kernel table, for fits on NumPy arrays large enough to repay
+#: loading it (see ``host_kernels``) when numba is importable.
 NUMBA_KERNELS = NumbaKernels()

@@ -363,16 +363,28 @@ NUMPY_KERNELS = NumpyKernels()
 #: What ``SKPERCEPTRON_KERNELS`` may be: the default picks numba when importable.
 KERNEL_CHOICES = ("auto", "numba", "numpy")
 
+#: The smallest work (samples times parameters, about the multiply-adds of one
+#: epoch) for which the default picks the compiled kernels: loading them costs
+#: a fresh process about half a second, which smaller fits would not repay.
+COMPILED_MIN_WORK = 10**8
+
 _compiled_table = None
 
 
-def host_kernels():
-    """Return the kernel table for NumPy arrays: compiled ones when possible.
+def host_kernels(work=None):
+    """Return the kernel table for NumPy arrays: compiled ones when they pay.
 
     The compiled table (:mod:`skperceptron._compiled`) when numba is
-    importable, else :data:`NUMPY_KERNELS`. The environment variable
-    ``SKPERCEPTRON_KERNELS`` decides otherwise: ``numpy`` always takes the
-    NumPy table, ``numba`` requires the compiled one.
+    importable and ``work`` is at least :data:`COMPILED_MIN_WORK` (or None),
+    else :data:`NUMPY_KERNELS`, so that small fits never import numba. The
+    environment variable ``SKPERCEPTRON_KERNELS`` decides otherwise: ``numpy``
+    always takes the NumPy table, ``numba`` always the compiled one.
+
+    Parameters
+    ----------
+    work : int or None, default=None
+        Samples times parameters of what the table will run (one epoch of a
+        fit); None for "as much as it takes".
 
     Returns
     -------
@@ -392,7 +404,9 @@ def host_kernels():
             "The environment variable SKPERCEPTRON_KERNELS must be one of "
             f"{', '.join(KERNEL_CHOICES)}; got {choice!r}."
         )
-    if choice == "numpy":
+    if choice == "numpy" or (
+        choice == "auto" and work is not None and work < COMPILED_MIN_WORK
+    ):
         return NUMPY_KERNELS
     if _compiled_table is None:
         try:
@@ -415,11 +429,12 @@ def host_kernels():
 def kernels_for(array):
     """Return the kernel table of ``array``'s backend.
 
-    NumPy arrays get :func:`host_kernels`; any other array the
+    NumPy arrays get :data:`NUMPY_KERNELS` (a compiled table is chosen per
+    fit, see :func:`host_kernels`); any other array the
     :class:`ArrayAPIKernels` of its namespace and device.
     """
     if isinstance(array, np.ndarray):
-        return host_kernels()
+        return NUMPY_KERNELS
     compat = array_api_compat()
     return ArrayAPIKernels(compat.array_namespace(array), compat.device(array))
 

@@ -11,6 +11,7 @@ import math
 import sys
 import time
 import warnings
+from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
@@ -376,6 +377,10 @@ class _BaseScratchMLP(BaseEstimator):
                 "towards. Use fit, or another learning_rate."
             )
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+        if kernels.on_host:
+            # Compiled kernels for a fit whose epochs are large enough to repay
+            # loading them (host_kernels tells the rule).
+            kernels = host_kernels(work=X.shape[0] * _n_parameters(layer_units))
 
         random_state = check_random_state(self.random_state)
         if first_pass:
@@ -503,6 +508,8 @@ class _BaseScratchMLP(BaseEstimator):
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(network)
         optimizer = self._optimizer
+        # An unpickled optimizer steps with the network's table.
+        optimizer.kernels = network.kernels
 
         kernels = network.kernels
         validation = None
@@ -890,7 +897,10 @@ class _BaseScratchMLP(BaseEstimator):
                 )
             )
         ):
-            return network
+            # The fitted parameters, with the table prediction asks for (a
+            # model trained with compiled kernels predicts as its unpickled
+            # copy does).
+            return network.with_kernels(kernels)
         return Network.from_parameters(
             self.coefs_,
             self.intercepts_,
@@ -1002,19 +1012,25 @@ def objective_inputs(estimator, X, y, sample_weight=None):
     return X, Y, estimator._weigh_classes(Y, sample_weight)
 
 
-def _kernels_of(X):
+def _kernels_of(X, work=0):
     """Return the kernel table that trains on and predicts for ``X``.
 
-    The host's (compiled or NumPy, :func:`~skperceptron._kernels.host_kernels`),
-    unless ``array_api_dispatch`` is on and ``X`` is a dense array of another
-    namespace (PyTorch, CuPy, array-api-strict, ...).
+    The host's, unless ``array_api_dispatch`` is on and ``X`` is a dense array
+    of another namespace (PyTorch, CuPy, array-api-strict, ...). On the host
+    :func:`~skperceptron._kernels.host_kernels` chooses compiled or NumPy
+    kernels for ``work`` (0: NumPy's unless compiled ones are asked for).
     """
     if sp.issparse(X):
-        return host_kernels()
+        return host_kernels(work)
     xp, is_array_api, device = get_namespace_and_device(X)
     if not is_array_api or _is_numpy_namespace(xp):
-        return host_kernels()
+        return host_kernels(work)
     return ArrayAPIKernels(xp, device)
+
+
+def _n_parameters(layer_units):
+    """Return the number of weights and biases of a network of these layers."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(layer_units))
 
 
 def _same_backend(kernels, other):

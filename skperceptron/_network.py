@@ -30,6 +30,7 @@ take on arrays is a kernel of the table the network was built with
 PyTorch, CuPy and other namespaces on any device.
 """
 
+import copy
 from contextlib import nullcontext
 from itertools import pairwise
 
@@ -114,6 +115,26 @@ class Network:
         layer_units = [coefs[0].shape[0]] + [coef.shape[1] for coef in coefs]
         network = cls(layer_units, activation, loss, dtype, kernels)
         network.load(coefs, intercepts)
+        return network
+
+    def with_kernels(self, kernels):
+        """Return this network with another kernel table of the same backend.
+
+        The two share their parameters (nothing is copied).
+
+        Parameters
+        ----------
+        kernels : kernel table
+            A table for arrays of the same namespace and device.
+
+        Returns
+        -------
+        network : Network
+        """
+        if kernels is self.kernels:
+            return self
+        network = copy.copy(self)
+        network.kernels = kernels
         return network
 
     @property

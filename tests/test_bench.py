@@ -79,3 +79,22 @@ def test_ratios_are_said_in_words_with_median_and_spread(theirs, ours, words):
     text = describe_ratio(ratio)
     assert text.startswith(words + " (sklearn / ours: median ")
     assert f"over {len(ours)} pairs" in text
+
+
+def test_quick_bench_says_which_kernels_ran_and_times_the_cold_start(quick_run):
+    _, results, _ = quick_run
+    pytest.importorskip("numba")
+    assert results["machine"]["kernels"].startswith("compiled (numba ")
+    cold = results["cold_start"]
+    for name in ("sklearn", "ours", "ours_compiled"):
+        assert len(cold["all"][name]) == 1
+        assert cold[name] == cold["all"][name][0] > 0
+    # An empty numba cache compiles every kernel the small fit needs.
+    assert cold["first_compile"] > cold["ours_compiled"]
+
+
+def test_the_kernel_line_follows_the_environment(monkeypatch):
+    from skperceptron._bench import kernel_path
+
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
+    assert kernel_path() == "NumPy (SKPERCEPTRON_KERNELS=numpy)"

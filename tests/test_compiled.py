@@ -16,8 +16,8 @@ from mlp_configurations import CONFIGURATIONS, features, targets
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from skperceptron import _kernels
-from skperceptron._kernels import NUMPY_KERNELS, host_kernels
+from skperceptron import ScratchMLPClassifier, _kernels
+from skperceptron._kernels import COMPILED_MIN_WORK, NUMPY_KERNELS, host_kernels
 from skperceptron._optimizers import SGD, Adam
 
 pytest.importorskip("numba")
@@ -228,13 +228,15 @@ def test_every_configuration_trains_the_same_either_way(
         )
 
 
-def test_the_table_follows_the_environment(monkeypatch):
+def test_the_table_follows_the_work_and_the_environment(monkeypatch):
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
+    assert host_kernels() is NUMBA_KERNELS
+    assert host_kernels(work=COMPILED_MIN_WORK) is NUMBA_KERNELS
+    assert host_kernels(work=COMPILED_MIN_WORK - 1) is NUMPY_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
     assert host_kernels() is NUMPY_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
-    assert host_kernels() is NUMBA_KERNELS
-    monkeypatch.delenv("SKPERCEPTRON_KERNELS")
-    assert host_kernels() is NUMBA_KERNELS
+    assert host_kernels(work=1) is NUMBA_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "fortran")
     with pytest.raises(ValueError, match="SKPERCEPTRON_KERNELS must be one of"):
         host_kernels()
@@ -247,6 +249,24 @@ def test_without_numba_the_numpy_table_runs(monkeypatch):
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
     with pytest.raises(ImportError, match=r"skperceptron\[fast\]"):
         host_kernels()
+
+
+def test_a_fit_takes_the_table_its_size_calls_for(monkeypatch):
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(2000, 100)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        small = ScratchMLPClassifier(max_iter=1).fit(X[:50], y[:50])
+        # 2000 samples x 505,002 parameters: past COMPILED_MIN_WORK.
+        large = ScratchMLPClassifier(hidden_layer_sizes=(5000,), max_iter=1)
+        large.fit(X, y)
+    assert small._network.kernels is NUMPY_KERNELS
+    assert large._network.kernels is NUMBA_KERNELS
+    # Prediction takes NumPy's table, as the model's unpickled copy does.
+    copy = pickle.loads(pickle.dumps(large))
+    np.testing.assert_array_equal(large.predict_proba(X), copy.predict_proba(X))
 
 
 def test_a_pickled_table_is_the_host_table_where_it_is_loaded(monkeypatch):
