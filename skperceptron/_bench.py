@@ -495,7 +495,11 @@ def _cold_start(repeats):
     """
     runs = {
         "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
-        "ours": ("skperceptron", "ScratchMLPClassifier", {}),
+        "ours": (
+            "skperceptron",
+            "ScratchMLPClassifier",
+            {"SKPERCEPTRON_KERNELS": "auto"},
+        ),
     }
     compiled = host_kernels() is not NUMPY_KERNELS
     print(

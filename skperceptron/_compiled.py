@@ -17,8 +17,12 @@ compiling.
 
 Each loop computes the NumPy kernel's formula with the same operations in the
 same order, in the arrays' dtype, so the results are NumPy's bit for bit,
-except for ``exp`` (softmax, logistic), whose last bit can differ between
-libm and NumPy's and SciPy's code, and the order of the L2 term's sum.
+with three exceptions: ``exp`` (softmax, logistic), whose last bit can differ
+between libm and NumPy's and SciPy's code; the softmax's row sums, taken in
+sequence where NumPy sums pairwise; and the L2 term's sum of squares,
+accumulated in float64 where NumPy's ``dot`` accumulates in the arrays' dtype.
+The last reaches only the objective's value (``loss_``, hence the ``tol``
+stopping rule, and L-BFGS, which follows that value), not the gradient.
 Kernels that did not pay for themselves (measured, see docs/benchmarks.rst)
 are left to NumPy: tanh (NumPy's vectorised tanh is several times faster
 than a loop of libm calls), the losses, the products.

@@ -34,9 +34,10 @@ Three tables exist:
   that a batch allocates nothing.
 - ``NUMBA_KERNELS`` (:mod:`skperceptron._compiled`): NumPy's table with
   compiled loops that fuse the chains of element-wise operations NumPy runs
-  pass by pass. :func:`host_kernels` picks it for NumPy arrays when numba is
-  importable (the ``fast`` extra), unless the environment variable
-  ``SKPERCEPTRON_KERNELS`` is ``numpy``.
+  pass by pass. :func:`host_kernels` picks it, when numba is importable (the
+  ``fast`` extra), for fits whose epoch is large enough to repay loading it
+  (:data:`COMPILED_MIN_WORK`); the environment variable
+  ``SKPERCEPTRON_KERNELS`` (``numpy`` or ``numba``) overrides the choice.
 - :class:`ArrayAPIKernels`, for any array-API namespace (PyTorch, CuPy,
   array-api-strict) on any device: functional code, since the array API has
   no ``out=``; it writes into preallocated arrays only where the result must

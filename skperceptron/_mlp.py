@@ -294,6 +294,11 @@ class _BaseScratchMLP(BaseEstimator):
                 kernels,
             )
             self._attach(network)
+        elif network.kernels is not kernels:
+            # Each call trains with the table its own size calls for, shared
+            # parameters and all, as the model's unpickled copy would.
+            network = network.with_kernels(kernels)
+            self._network = network
         return network
 
     # --------------------------------------------------------------- training
@@ -950,6 +955,10 @@ class _BaseScratchMLP(BaseEstimator):
     def __setstate__(self, state):
         """Restore a pickled estimator, warning if another scikit-learn made it."""
         state = dict(state)
+        used = state.get("_optimizer_settings_used")
+        if used is not None and not isinstance(used[1], bool):
+            # Pickled before learning_rate="cosine": those settings had none.
+            state["_optimizer_settings_used"] = (used[0], False, *used[1:])
         pickle_version = state.pop("_sklearn_version", "pre-0.18")
         if pickle_version != sklearn_version:
             warnings.warn(
@@ -1012,19 +1021,19 @@ def objective_inputs(estimator, X, y, sample_weight=None):
     return X, Y, estimator._weigh_classes(Y, sample_weight)
 
 
-def _kernels_of(X, work=0):
-    """Return the kernel table that trains on and predicts for ``X``.
+def _kernels_of(X):
+    """Return the kernel table that predicts for ``X`` (and its backend).
 
     The host's, unless ``array_api_dispatch`` is on and ``X`` is a dense array
     of another namespace (PyTorch, CuPy, array-api-strict, ...). On the host
-    :func:`~skperceptron._kernels.host_kernels` chooses compiled or NumPy
-    kernels for ``work`` (0: NumPy's unless compiled ones are asked for).
+    that is NumPy's, unless ``SKPERCEPTRON_KERNELS=numba`` asks for the
+    compiled one; a fit chooses by its size (``_fit_or_raise``).
     """
     if sp.issparse(X):
-        return host_kernels(work)
+        return host_kernels(work=0)
     xp, is_array_api, device = get_namespace_and_device(X)
     if not is_array_api or _is_numpy_namespace(xp):
-        return host_kernels(work)
+        return host_kernels(work=0)
     return ArrayAPIKernels(xp, device)
 
 
@@ -1162,9 +1171,10 @@ _SHARED_PARAMETERS_DOC = """
         ``k`` (0-based) uses the rate
         ``learning_rate_init * (1 + cos(pi * k / T)) / 2``, the learning rate
         of sgd or the base rate of adam (under its bias correction). Every
-        fit, warm-started or not, runs one full cycle; reaching ``max_iter``
-        is its planned end, without a ConvergenceWarning. partial_fit does
-        not support it.
+        fit, warm-started or not, starts a new cycle, which runs to
+        ``max_iter`` unless the ``tol`` rule or early stopping ends the fit
+        sooner; reaching ``max_iter`` is its planned end, without a
+        ConvergenceWarning. partial_fit does not support it.
 
     learning_rate_init : float, default=0.001
         The initial learning rate, for sgd and adam.

@@ -316,6 +316,9 @@ class Network:
             a Python float with NumPy, a 0-d array of the namespace otherwise.
         """
         kernels = self.kernels
+        # A Python float: a NumPy float64 would carry float32 arrays through
+        # float64 arithmetic.
+        alpha = float(alpha)
         n_samples = X.shape[0]
         output = self.forward(X, workspace, dropout_masks)
         weight_sum = (

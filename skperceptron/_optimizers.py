@@ -57,7 +57,9 @@ class Optimizer:
     _ANNEALED = "learning_rate"
 
     def __init__(self, n_params, dtype, learning_rate_init, kernels):
-        self.learning_rate_init = learning_rate_init
+        # Python floats throughout: a NumPy float64 setting (from np.logspace,
+        # say) would carry a float32 vector through float64 arithmetic.
+        self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
         self.cosine_steps = None
         self.cosine_step = 0
@@ -199,9 +201,9 @@ class SGD(Optimizer):
         kernels=NUMPY_KERNELS,
     ):
         self.lr_schedule = lr_schedule
-        self.momentum = momentum
+        self.momentum = float(momentum)
         self.nesterov = nesterov
-        self.power_t = power_t
+        self.power_t = float(power_t)
         super().__init__(n_params, dtype, learning_rate_init, kernels)
 
     _STATE = ("velocity",)
@@ -297,11 +299,11 @@ class Adam(Optimizer):
         epsilon,
         kernels=NUMPY_KERNELS,
     ):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
         self.t = 0
-        self.base_learning_rate = learning_rate_init
+        self.base_learning_rate = float(learning_rate_init)
         super().__init__(n_params, dtype, learning_rate_init, kernels)
 
     _STATE = ("ms", "vs")

@@ -284,3 +284,19 @@ def test_valid_class_weights_still_fit():
     ]:
         clf = ScratchMLPClassifier((3,), class_weight=class_weight, max_iter=2)
         assert np.isfinite(clf.fit(X, y).loss_)
+
+
+def test_a_pickle_from_before_the_cosine_schedule_keeps_its_optimizer():
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 4)), rng.randint(0, 3, 60)
+    model = ScratchMLPClassifier(hidden_layer_sizes=(5,), random_state=0)
+    model.partial_fit(X, y, classes=[0, 1, 2])
+    twin = pickle.loads(pickle.dumps(model))
+    # The settings tuple as versions without learning_rate="cosine" stored it.
+    solver, _, *settings = model._optimizer_settings_used
+    model._optimizer_settings_used = (solver, *settings)
+    old = pickle.loads(pickle.dumps(model))
+    for estimator in (old, twin):
+        estimator.partial_fit(X, y)
+    for got, expected in zip(old.coefs_, twin.coefs_):
+        np.testing.assert_array_equal(got, expected)
