@@ -7,9 +7,9 @@ prints the seconds per epoch, the ratio, the test accuracy, the time to
 predict the 10,000 test images and the peak memory that tracemalloc sees
 during a fit; then PyTorch CPU on the same network when it is importable; the
 time per epoch against the number of samples; a table over hidden widths and
-batch sizes; and, in the full run, the accuracy recipe (:data:`RECIPE`, a
-784-512-10 network with dropout and a cosine schedule) with its fit time and
-test accuracy.
+batch sizes; the cold start of a fresh process; and, in the full run, the
+15-second recipe (:data:`RECIPE`, a 784-512-10 network with dropout and a
+cosine schedule) with its fit time and test accuracy.
 
 Every timing is repeated, ours and scikit-learn's alternately, and each
 ratio is the median of the ratios of neighbouring pairs, printed with its
@@ -425,7 +425,7 @@ def _peak_fit_bytes(cls, X, y):
 
 
 def _recipe(X_train, y_train, X_test, y_test):
-    """Fit the accuracy recipe, and scikit-learn's MLP with its settings but dropout."""
+    """Fit the 15-second recipe, and scikit-learn's MLP without what it lacks."""
     print(
         "\n== The 15-second recipe (float32 input, full training set): "
         + ", ".join(f"{key}={value!r}" for key, value in RECIPE.items())
