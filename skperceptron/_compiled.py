@@ -124,7 +124,8 @@ def _gather_rows(source, idx, out):
 
 
 # One draw, comparison and scaling per unit, from the model's own NumPy
-# Generator: numba draws the same stream as ``rng.random(dtype=...)``.
+# Generator: numba draws the same stream as ``rng.random(dtype=...)``. The
+# dtype of a draw must be a literal in numba, hence one function per dtype.
 @_jit
 def _dropout_mask_float32(rng, mask, rate, scale, zero):
     n_samples, n_units = mask.shape
@@ -223,7 +224,7 @@ class NumbaKernels(NumpyKernels):
 
     def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
         """Draw the inverted-dropout masks, one pass per layer (see NumPy's)."""
-        draw = _DROPOUT_MASKS.get(np.dtype(dtype).name)
+        draw = _DROPOUT_MASKS.get(np.dtype(dtype).type)
         if draw is None:
             return super().dropout_masks(rng, rates, buffers, n_samples, widths, dtype)
         masks = []
@@ -276,8 +277,8 @@ _FUSED_ACTIVATIONS = {
 
 
 _DROPOUT_MASKS = {
-    "float32": _dropout_mask_float32,
-    "float64": _dropout_mask_float64,
+    np.float32: _dropout_mask_float32,
+    np.float64: _dropout_mask_float64,
 }
 
 

@@ -11,7 +11,6 @@ import math
 import sys
 import time
 import warnings
-from itertools import pairwise
 from numbers import Integral, Real
 
 import numpy as np
@@ -385,7 +384,7 @@ class _BaseScratchMLP(BaseEstimator):
         if kernels.on_host:
             # Compiled kernels for a fit whose epochs are large enough to repay
             # loading them (host_kernels tells the rule).
-            kernels = host_kernels(work=X.shape[0] * _n_parameters(layer_units))
+            kernels = host_kernels(work=X.shape[0] * Network.n_parameters(layer_units))
 
         random_state = check_random_state(self.random_state)
         if first_pass:
@@ -1035,11 +1034,6 @@ def _kernels_of(X):
     if not is_array_api or _is_numpy_namespace(xp):
         return host_kernels(work=0)
     return ArrayAPIKernels(xp, device)
-
-
-def _n_parameters(layer_units):
-    """Return the number of weights and biases of a network of these layers."""
-    return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(layer_units))
 
 
 def _same_backend(kernels, other):

@@ -81,8 +81,7 @@ class Network:
         self.dtype = kernels.dtype(dtype)
         self.shapes = list(pairwise(self.layer_units))
         self.n_coef_params = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
-        n_params = self.n_coef_params + sum(self.layer_units[1:])
-        self.params = kernels.zeros(n_params, self.dtype)
+        self.params = kernels.zeros(self.n_parameters(self.layer_units), self.dtype)
         self.coefs, self.intercepts = self.split(self.params)
 
     @classmethod
@@ -116,6 +115,21 @@ class Network:
         network = cls(layer_units, activation, loss, dtype, kernels)
         network.load(coefs, intercepts)
         return network
+
+    @staticmethod
+    def n_parameters(layer_units):
+        """Return the number of weights and biases of a network of these layers.
+
+        Parameters
+        ----------
+        layer_units : sequence of int
+            Width of every layer, input and output included.
+
+        Returns
+        -------
+        n_params : int
+        """
+        return sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(layer_units))
 
     def with_kernels(self, kernels):
         """Return this network with another kernel table of the same backend.

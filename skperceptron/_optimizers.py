@@ -109,8 +109,7 @@ class Optimizer:
         if self.cosine_steps is None:
             return
         progress = math.pi * self.cosine_step / self.cosine_steps
-        # A Python float, as Adam's rate (see there).
-        rate = float(self.learning_rate_init) * (1 + math.cos(progress)) / 2
+        rate = self.learning_rate_init * (1 + math.cos(progress)) / 2
         setattr(self, self._ANNEALED, rate)
         self.cosine_step += 1
 
