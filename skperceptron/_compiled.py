@@ -31,7 +31,14 @@ than a loop of libm calls), the losses, the products.
 import numpy as np
 from numba import njit
 
-from ._kernels import NumpyKernels, host_kernels
+from ._kernels import (
+    DROPOUT_HASH_MULTIPLIERS,
+    DROPOUT_HASH_SHIFTS,
+    NumpyKernels,
+    dropout_keys,
+    dropout_threshold,
+    host_kernels,
+)
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)
 
@@ -123,25 +130,29 @@ def _gather_rows(source, idx, out):
             out[i, j] = source[row, j]
 
 
-# One draw, comparison and scaling per unit, from the model's own NumPy
-# Generator: numba draws the same stream as ``rng.random(dtype=...)``. The
-# dtype of a draw must be a literal in numba, hence one function per dtype.
-@_jit
-def _dropout_mask_float32(rng, mask, rate, scale, zero):
-    n_samples, n_units = mask.shape
-    for i in range(n_samples):
-        for j in range(n_units):
-            keep = rng.random(dtype=np.float32) >= rate
-            mask[i, j] = scale if keep else zero
+# NumPy's dropout draw (``dropout_hash``) unit by unit: numba types the
+# arithmetic of uint32 scalars as int64, and each ``np.uint32`` takes it back
+# to 32 bits (LLVM then multiplies 8 units at once, ``vpmulld``).
+_MULTIPLIER_1, _MULTIPLIER_2 = DROPOUT_HASH_MULTIPLIERS
+_SHIFT_1, _SHIFT_2, _SHIFT_3 = DROPOUT_HASH_SHIFTS
 
 
 @_jit
-def _dropout_mask_float64(rng, mask, rate, scale, zero):
+def _mix32(x):
+    x = np.uint32(np.uint32(x ^ (x >> _SHIFT_1)) * _MULTIPLIER_1)
+    x = np.uint32(np.uint32(x ^ (x >> _SHIFT_2)) * _MULTIPLIER_2)
+    return np.uint32(x ^ (x >> _SHIFT_3))
+
+
+@_jit
+def _dropout_mask(mask, key_0, key_1, threshold, scale, zero):
     n_samples, n_units = mask.shape
+    unit = key_0
     for i in range(n_samples):
         for j in range(n_units):
-            keep = rng.random(dtype=np.float64) >= rate
-            mask[i, j] = scale if keep else zero
+            hashed = _mix32(np.uint32(_mix32(unit) ^ key_1))
+            unit = np.uint32(unit + np.uint32(1))
+            mask[i, j] = scale if hashed >= threshold else zero
 
 
 # ---------------------------------------------------------------- optimizers
@@ -224,17 +235,19 @@ class NumbaKernels(NumpyKernels):
 
     def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
         """Draw the inverted-dropout masks, one pass per layer (see NumPy's)."""
-        draw = _DROPOUT_MASKS.get(np.dtype(dtype).type)
-        if draw is None:
-            return super().dropout_masks(rng, rates, buffers, n_samples, widths, dtype)
         masks = []
-        for rate, buffer in zip(rates, buffers):
+        for rate, buffer, (key_0, key_1) in zip(
+            rates, buffers, dropout_keys(rng, len(rates))
+        ):
             if rate == 0:
                 masks.append(None)
                 continue
             mask = buffer[:n_samples]
             cast = mask.dtype.type
-            draw(rng, mask, cast(rate), cast(1.0 / (1.0 - rate)), cast(0))
+            _dropout_mask(
+                mask, key_0, key_1, dropout_threshold(rate),
+                cast(1.0 / (1.0 - rate)), cast(0),
+            )  # fmt: skip
             masks.append(mask)
         return masks
 
@@ -273,12 +286,6 @@ _FUSED_ACTIVATIONS = {
     "identity": _bias,
     "logistic": _bias_logistic,
     "softmax": _bias_softmax,
-}
-
-
-_DROPOUT_MASKS = {
-    np.float32: _dropout_mask_float32,
-    np.float64: _dropout_mask_float64,
 }
 
 

@@ -16,7 +16,7 @@ kernel                    computes
 ``weight_gradient``       ``a.T @ delta``, written into the flat gradient
 ``bias_gradient``         the row sums of ``delta``, likewise
 ``add_weight_decay``      ``grad += factor * W``, returning ``sum(W**2)``
-``dropout_masks``         the inverted-dropout draw, ``[u >= rate] / (1 - rate)``
+``dropout_masks``         the inverted-dropout draw, ``[h >= rate] / (1 - rate)``
 ``gather``                the rows of a batch, ``array[idx]``
 ``adam_update``           Adam's element-wise step over the flat vector
 ``momentum_update``       momentum SGD's, likewise
@@ -60,6 +60,85 @@ from ._activations import (
     ARRAY_API_DERIVATIVES,
     DERIVATIVES,
 )
+
+# ---------------------------------------------------------------- dropout
+# The dropout draw is counter-based: each unit's keep-or-drop decision is an
+# integer hash of its position and two per-batch keys, which a compiled loop
+# computes in a few vectorised instructions per unit, where drawing from a
+# NumPy Generator costs a call per unit. The hash is "lowbias32" (Chris
+# Wellons's hash-prospector): xor-shift, multiply, xor-shift, multiply,
+# xor-shift, on 32-bit words.
+DROPOUT_HASH_MULTIPLIERS = (np.uint32(0x7FEB352D), np.uint32(0x846CA68B))
+DROPOUT_HASH_SHIFTS = (np.uint32(16), np.uint32(15), np.uint32(16))
+_HASH_BLOCK = 32768
+
+
+def dropout_keys(rng, n_layers):
+    """Draw the two 32-bit keys of each layer's mask for one batch.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The model's dropout generator.
+    n_layers : int
+        Number of hidden layers.
+
+    Returns
+    -------
+    keys : ndarray of shape (n_layers, 2), dtype uint32
+    """
+    return rng.integers(0, 2**32, size=(n_layers, 2), dtype=np.uint32)
+
+
+def dropout_threshold(rate):
+    """Return the 32-bit threshold a hashed unit must reach to be kept.
+
+    ``rate * 2**32``, rounded: a unit is dropped with probability ``rate`` to
+    within ``2**-32``.
+    """
+    return np.uint32(min(round(rate * 2**32), 2**32 - 1))
+
+
+def _mix32(x, scratch):
+    """Apply lowbias32 to the uint32 array ``x`` in place."""
+    (first, second), (shift_1, shift_2, shift_3) = (
+        DROPOUT_HASH_MULTIPLIERS,
+        DROPOUT_HASH_SHIFTS,
+    )
+    np.right_shift(x, shift_1, out=scratch)
+    x ^= scratch
+    x *= first
+    np.right_shift(x, shift_2, out=scratch)
+    x ^= scratch
+    x *= second
+    np.right_shift(x, shift_3, out=scratch)
+    x ^= scratch
+
+
+def dropout_hash(start, n_units, keys):
+    """Return the hashes of units ``start`` to ``start + n_units - 1`` of a mask.
+
+    Unit ``e``'s hash is ``mix(mix(e + keys[0]) ^ keys[1])`` in 32-bit
+    arithmetic (wrapping), ``mix`` being lowbias32.
+
+    Parameters
+    ----------
+    start, n_units : int
+        The first unit (counted row by row over the mask) and how many.
+    keys : ndarray of shape (2,), dtype uint32
+        The layer's keys for this batch, from :func:`dropout_keys`.
+
+    Returns
+    -------
+    hashes : ndarray of shape (n_units,), dtype uint32
+    """
+    hashed = np.arange(n_units, dtype=np.uint32)
+    hashed += np.uint32((start + int(keys[0])) % 2**32)
+    scratch = np.empty_like(hashed)
+    _mix32(hashed, scratch)
+    hashed ^= keys[1]
+    _mix32(hashed, scratch)
+    return hashed
 
 
 class ComposedUpdates:
@@ -269,10 +348,14 @@ class NumpyKernels(ComposedUpdates):
     def dropout_masks(self, rng, rates, buffers, n_samples, widths, dtype):
         """Draw one inverted-dropout mask (0 or ``1 / (1 - rate)``) per hidden layer.
 
+        Unit ``e`` of a layer's mask (counted row by row) is kept when
+        :func:`dropout_hash` of ``e`` is at least ``rate * 2**32``, with keys
+        drawn from ``rng`` for each layer and batch (see :func:`dropout_keys`).
+
         Parameters
         ----------
         rng : numpy.random.Generator
-            Source of the draws, from :meth:`dropout_rng`.
+            Source of the keys, from :meth:`dropout_rng`.
         rates : list of float
             Dropout rate of each hidden layer; a rate of 0 gives ``None``.
         buffers : list of ndarray
@@ -287,13 +370,18 @@ class NumpyKernels(ComposedUpdates):
         masks : list of ndarray or None
         """
         masks = []
-        for rate, buffer in zip(rates, buffers):
+        for rate, buffer, keys in zip(rates, buffers, dropout_keys(rng, len(rates))):
             if rate == 0:
                 masks.append(None)
                 continue
-            # Drawn, thresholded and scaled in place: nothing is allocated.
-            mask = rng.random(out=buffer[:n_samples], dtype=buffer.dtype)
-            np.greater_equal(mask, rate, out=mask)
+            mask = buffer[:n_samples]
+            flat = mask.reshape(-1)
+            threshold = dropout_threshold(rate)
+            # In blocks that stay in cache through the hash's dozen passes.
+            for start in range(0, flat.shape[0], _HASH_BLOCK):
+                stop = min(start + _HASH_BLOCK, flat.shape[0])
+                hashed = dropout_hash(start, stop - start, keys)
+                np.greater_equal(hashed, threshold, out=flat[start:stop])
             mask *= 1.0 / (1.0 - rate)
             masks.append(mask)
         return masks

@@ -5,6 +5,7 @@ import pytest
 from finite_differences import backprop_and_central_differences
 
 from skperceptron._activations import ACTIVATIONS
+from skperceptron._kernels import dropout_hash, dropout_threshold
 from skperceptron._losses import LOSSES
 from skperceptron._network import Network, Workspace
 
@@ -114,3 +115,64 @@ def test_gradient_matches_central_differences(loss, activation, weighted):
         lambda: network.loss_gradient(X, Y, sample_weight, 0.3, workspace),
     )
     np.testing.assert_allclose(analytic, numeric, atol=1e-7 * np.abs(numeric).max())
+
+
+def _lowbias32(x):
+    """The dropout draw's hash, in Python integers: a reference independent of NumPy."""
+    x ^= x >> 16
+    x = (x * 0x7FEB352D) % 2**32
+    x ^= x >> 15
+    x = (x * 0x846CA68B) % 2**32
+    return x ^ (x >> 16)
+
+
+def test_dropout_hash_is_lowbias32_of_the_keyed_unit_counter():
+    keys = np.array([4_000_000_000, 12_345], dtype=np.uint32)
+    # The counter wraps past 2**32 inside this range.
+    expected = [
+        _lowbias32(_lowbias32((unit + 4_000_000_000) % 2**32) ^ 12_345)
+        for unit in range(294_967_200, 294_967_400)
+    ]
+    np.testing.assert_array_equal(dropout_hash(294_967_200, 200, keys), expected)
+
+
+def test_dropout_threshold_is_the_rate_in_32_bit_units():
+    assert dropout_threshold(0.5) == 2**31
+    assert dropout_threshold(0.25) == 2**30
+    assert dropout_threshold(1 - 2**-40) == 2**32 - 1
+    assert dropout_threshold(0.2).dtype == np.uint32
+
+
+def test_dropout_draws_are_bernoulli_and_independent():
+    """Each unit is kept with probability 1 - rate, independently of its neighbours.
+
+    Over 400 batches of a 64-unit layer, the kept fraction, every unit's own
+    fraction, and the correlations between neighbouring units, neighbouring
+    samples and successive batches are what independent draws give (within
+    5 standard errors).
+    """
+    rate, n_batches, n_samples, width = 0.3, 400, 50, 64
+    network = Network([3, width, 2], "relu", "log_loss", np.float64)
+    workspace = Workspace(network, n_samples, dropout=True)
+    rng = network.kernels.dropout_rng(0)
+    kept = np.stack(
+        [
+            workspace.dropout_masks(rng, [rate], n_samples)[0] != 0
+            for _ in range(n_batches)
+        ]
+    ).astype(float)
+    n = kept.size
+    assert abs(kept.mean() - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / n)
+    per_unit = kept.mean(axis=(0, 1))
+    assert np.all(
+        np.abs(per_unit - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / (n / width))
+    )
+    centred = kept - kept.mean()
+
+    def correlation(a, b):
+        return float(np.mean(a * b) / np.sqrt(np.mean(a * a) * np.mean(b * b)))
+
+    bound = 5 / np.sqrt(n)
+    assert abs(correlation(centred[..., 1:], centred[..., :-1])) < bound
+    assert abs(correlation(centred[:, 1:], centred[:, :-1])) < bound
+    assert abs(correlation(centred[1:], centred[:-1])) < bound

@@ -41,7 +41,7 @@ ACTIVATION_TESTS = ("tests/test_activations.py", "tests/test_network.py")
 LOSS_TESTS = ("tests/test_losses.py", "tests/test_network.py")
 OPTIMIZER_TESTS = ("tests/test_optimizers.py",)
 NETWORK_TESTS = ("tests/test_network.py", "tests/test_extensions.py")
-DROPOUT_TESTS = ("tests/test_extensions.py",)
+DROPOUT_TESTS = ("tests/test_extensions.py", "tests/test_network.py", "-k", "dropout")
 GATHER_TESTS = ("tests/test_fast_path.py", "tests/test_parity.py", "-k", "sklearn")
 CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
 WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
@@ -168,6 +168,11 @@ MUTATIONS = [
             "delta[i, j] * (one",
         ),
         (
+            "compiled-dropout-hash-without-second-key",
+            "_mix32(np.uint32(_mix32(unit) ^ key_1))",
+            "_mix32(_mix32(unit))",
+        ),
+        (
             "compiled-gather-wrong-rows",
             "out[i, j] = source[row, j]",
             "out[i, j] = source[i, j]",
@@ -282,13 +287,18 @@ MUTATIONS = [
         ),
         (
             "dropout-rates-reversed",
-            "zip(rates, buffers)",
-            "zip(rates[::-1], buffers)",
+            "zip(rates, buffers, dropout_keys",
+            "zip(rates[::-1], buffers, dropout_keys",
         ),
         (
             "dropout-keeps-with-the-drop-rate",
-            "np.greater_equal(mask, rate, out=mask)",
-            "np.greater_equal(mask, 1 - rate, out=mask)",
+            "threshold = dropout_threshold(rate)",
+            "threshold = dropout_threshold(1 - rate)",
+        ),
+        (
+            "dropout-hash-without-second-key",
+            "    hashed ^= keys[1]\n",
+            "",
         ),
     ),
     *_mutations(
