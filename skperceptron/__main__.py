@@ -124,7 +124,7 @@ def build_parser(prog=None):
     bench.add_argument(
         "--no-recipe",
         action="store_true",
-        help="skip the 15-second MNIST recipe of the full run (about 40 s)",
+        help="skip the 15-second MNIST recipe of the full run (about 35 s)",
     )
     bench.add_argument(
         "--blas-threads",

@@ -31,14 +31,7 @@ than a loop of libm calls), the losses, the products.
 import numpy as np
 from numba import njit
 
-from ._kernels import (
-    DROPOUT_HASH_MULTIPLIERS,
-    DROPOUT_HASH_SHIFTS,
-    NumpyKernels,
-    dropout_keys,
-    dropout_threshold,
-    host_kernels,
-)
+from ._kernels import NumpyKernels, dropout_keys, dropout_threshold, host_kernels
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)
 
@@ -131,14 +124,19 @@ def _gather_rows(source, idx, out):
 
 
 # NumPy's dropout draw (``dropout_hash``) unit by unit: numba types the
-# arithmetic of uint32 scalars as int64, and each ``np.uint32`` takes it back
-# to 32 bits (LLVM then multiplies 8 units at once, ``vpmulld``).
-_MULTIPLIER_1, _MULTIPLIER_2 = DROPOUT_HASH_MULTIPLIERS
-_SHIFT_1, _SHIFT_2, _SHIFT_3 = DROPOUT_HASH_SHIFTS
+# arithmetic of uint32 scalars in a wider integer, and each ``np.uint32``
+# takes it back to 32 bits (LLVM then hashes a vector of units at once,
+# ``vpmulld`` with AVX2). The constants are written here, not imported: the
+# on-disk cache freezes globals and is refreshed only when this file changes
+# (tests/test_compiled.py checks them against ``_kernels``').
+HASH_MULTIPLIERS = (np.uint32(0x7FEB352D), np.uint32(0x846CA68B))
+HASH_SHIFTS = (np.uint32(16), np.uint32(15), np.uint32(16))
+_MULTIPLIER_1, _MULTIPLIER_2 = HASH_MULTIPLIERS
+_SHIFT_1, _SHIFT_2, _SHIFT_3 = HASH_SHIFTS
 
 
 @_jit
-def _mix32(x):
+def _lowbias32(x):
     x = np.uint32(np.uint32(x ^ (x >> _SHIFT_1)) * _MULTIPLIER_1)
     x = np.uint32(np.uint32(x ^ (x >> _SHIFT_2)) * _MULTIPLIER_2)
     return np.uint32(x ^ (x >> _SHIFT_3))
@@ -150,7 +148,7 @@ def _dropout_mask(mask, key_0, key_1, threshold, scale, zero):
     unit = key_0
     for i in range(n_samples):
         for j in range(n_units):
-            hashed = _mix32(np.uint32(_mix32(unit) ^ key_1))
+            hashed = _lowbias32(np.uint32(_lowbias32(unit) ^ key_1))
             unit = np.uint32(unit + np.uint32(1))
             mask[i, j] = scale if hashed >= threshold else zero
 

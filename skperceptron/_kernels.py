@@ -16,7 +16,7 @@ kernel                    computes
 ``weight_gradient``       ``a.T @ delta``, written into the flat gradient
 ``bias_gradient``         the row sums of ``delta``, likewise
 ``add_weight_decay``      ``grad += factor * W``, returning ``sum(W**2)``
-``dropout_masks``         the inverted-dropout draw, ``[h >= rate] / (1 - rate)``
+``dropout_masks``         inverted dropout, ``[hash(e) >= rate 2**32] / (1 - rate)``
 ``gather``                the rows of a batch, ``array[idx]``
 ``adam_update``           Adam's element-wise step over the flat vector
 ``momentum_update``       momentum SGD's, likewise
@@ -31,7 +31,7 @@ Three tables exist:
 
 - :data:`NUMPY_KERNELS`, the reference: NumPy and SciPy writing with ``out=``
   into buffers a :class:`~skperceptron._network.Workspace` allocated once, so
-  that a batch allocates nothing.
+  that a batch allocates nothing but the dropout draw's working blocks.
 - ``NUMBA_KERNELS`` (:mod:`skperceptron._compiled`): NumPy's table with
   compiled loops that fuse the chains of element-wise operations NumPy runs
   pass by pass. :func:`host_kernels` picks it, when numba is importable (the
@@ -93,8 +93,16 @@ def dropout_keys(rng, n_layers):
 def dropout_threshold(rate):
     """Return the 32-bit threshold a hashed unit must reach to be kept.
 
-    ``rate * 2**32``, rounded: a unit is dropped with probability ``rate`` to
-    within ``2**-32``.
+    Parameters
+    ----------
+    rate : float
+        The layer's dropout rate, in ``[0, 1)``.
+
+    Returns
+    -------
+    threshold : numpy.uint32
+        ``rate * 2**32``, rounded (at most ``2**32 - 1``): a unit is dropped
+        with probability ``rate`` to within ``2**-32``.
     """
     return np.uint32(min(round(rate * 2**32), 2**32 - 1))
 
@@ -375,6 +383,8 @@ class NumpyKernels(ComposedUpdates):
                 masks.append(None)
                 continue
             mask = buffer[:n_samples]
+            # A view: Workspace buffers are C-contiguous, and so are their
+            # leading rows.
             flat = mask.reshape(-1)
             threshold = dropout_threshold(rate)
             # In blocks that stay in cache through the hash's dozen passes.

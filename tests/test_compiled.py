@@ -22,6 +22,7 @@ from skperceptron._optimizers import SGD, Adam
 
 pytest.importorskip("numba")
 
+from skperceptron import _compiled  # noqa: E402
 from skperceptron._compiled import NUMBA_KERNELS  # noqa: E402
 
 DTYPES = [np.float32, np.float64]
@@ -114,10 +115,28 @@ def test_output_delta_is_numpys(dtype, weighted):
     np.testing.assert_array_equal(*results)
 
 
+def test_dropout_hash_constants_are_numpys():
+    # Written twice on purpose (numba's cache freezes imported globals).
+    assert _compiled.HASH_MULTIPLIERS == _kernels.DROPOUT_HASH_MULTIPLIERS
+    assert _compiled.HASH_SHIFTS == _kernels.DROPOUT_HASH_SHIFTS
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_dropout_mask_counter_wraps_like_numpys(dtype):
+    # The first key puts the unit counter 100 short of 2**32: it wraps to 0
+    # inside the mask.
+    keys = np.array([2**32 - 100, 987_654_321], dtype=np.uint32)
+    threshold = _kernels.dropout_threshold(0.4)
+    mask = np.empty((30, 11), dtype)
+    _compiled._dropout_mask(mask, keys[0], keys[1], threshold, dtype(2.5), dtype(0))
+    kept = _kernels.dropout_hash(0, mask.size, keys) >= threshold
+    np.testing.assert_array_equal(mask.reshape(-1), np.where(kept, 2.5, 0.0))
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_dropout_masks_are_numpys(dtype):
     rates = [0.3, 0.0, 0.5]
-    # The last layer's 17 x 2000 mask spans several of NumPy's hash blocks.
+    # The last layer's 17 x 2000 mask spans two of NumPy's hash blocks.
     widths = [9, 4, 2000]
     masks = {}
     for name, kernels in (("numba", NUMBA_KERNELS), ("numpy", NUMPY_KERNELS)):

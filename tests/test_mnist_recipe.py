@@ -28,7 +28,7 @@ def test_the_15_second_recipe_runs_its_schedule_and_keeps_its_accuracy():
     pipeline, accuracy = _fit(recipe())
     pca, model = pipeline[0], pipeline[-1]
     assert pca.n_components_ == RECIPE_COMPONENTS
-    assert model.coefs_[0].shape == (RECIPE_COMPONENTS, 768)
+    assert model.coefs_[0].shape == (RECIPE_COMPONENTS, *RECIPE["hidden_layer_sizes"])
     assert model.coefs_[0].dtype == np.float32
     # The schedule, not a stopping rule, ends the fit: the rate reached ~0.
     assert model.n_iter_ == RECIPE["max_iter"]

@@ -128,12 +128,13 @@ def _lowbias32(x):
 
 def test_dropout_hash_is_lowbias32_of_the_keyed_unit_counter():
     keys = np.array([4_000_000_000, 12_345], dtype=np.uint32)
-    # The counter wraps past 2**32 inside this range.
+    # The keyed counter wraps past 2**32 inside this range.
+    start = 294_967_200
     expected = [
         _lowbias32(_lowbias32((unit + 4_000_000_000) % 2**32) ^ 12_345)
-        for unit in range(294_967_200, 294_967_400)
+        for unit in range(start, start + 200)
     ]
-    np.testing.assert_array_equal(dropout_hash(294_967_200, 200, keys), expected)
+    np.testing.assert_array_equal(dropout_hash(start, 200, keys), expected)
 
 
 def test_dropout_threshold_is_the_rate_in_32_bit_units():
@@ -143,36 +144,43 @@ def test_dropout_threshold_is_the_rate_in_32_bit_units():
     assert dropout_threshold(0.2).dtype == np.uint32
 
 
-def test_dropout_draws_are_bernoulli_and_independent():
-    """Each unit is kept with probability 1 - rate, independently of its neighbours.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_draws_are_bernoulli_and_independent(dtype):
+    """Each unit is kept with probability 1 - rate, independently of the others.
 
-    Over 400 batches of a 64-unit layer, the kept fraction, every unit's own
-    fraction, and the correlations between neighbouring units, neighbouring
-    samples and successive batches are what independent draws give (within
-    5 standard errors).
+    Over 400 batches of two 64-unit layers, the kept fraction of each layer,
+    every unit's own fraction, and the correlations between neighbouring
+    units, neighbouring samples, successive batches and the two layers are
+    what independent draws give (within 5 standard errors).
     """
-    rate, n_batches, n_samples, width = 0.3, 400, 50, 64
-    network = Network([3, width, 2], "relu", "log_loss", np.float64)
+    rates, n_batches, n_samples, width = [0.3, 0.3], 400, 50, 64
+    network = Network([3, width, width, 2], "relu", "log_loss", dtype)
     workspace = Workspace(network, n_samples, dropout=True)
     rng = network.kernels.dropout_rng(0)
-    kept = np.stack(
+    # kept[layer, batch, sample, unit]; read at once, as the workspace reuses
+    # its mask buffers for the next batch.
+    kept = np.array(
         [
-            workspace.dropout_masks(rng, [rate], n_samples)[0] != 0
+            [mask != 0 for mask in workspace.dropout_masks(rng, rates, n_samples)]
             for _ in range(n_batches)
         ]
-    ).astype(float)
-    n = kept.size
-    assert abs(kept.mean() - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / n)
-    per_unit = kept.mean(axis=(0, 1))
-    assert np.all(
-        np.abs(per_unit - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / (n / width))
-    )
+    ).swapaxes(0, 1)
+    kept = kept.astype(float)
+    rate = rates[0]
+    n = kept[0].size
+    for layer in kept:
+        assert abs(layer.mean() - (1 - rate)) < 5 * np.sqrt(rate * (1 - rate) / n)
+        per_unit = layer.mean(axis=(0, 1))
+        unit_error = 5 * np.sqrt(rate * (1 - rate) / (n / width))
+        assert np.all(np.abs(per_unit - (1 - rate)) < unit_error)
     centred = kept - kept.mean()
 
     def correlation(a, b):
         return float(np.mean(a * b) / np.sqrt(np.mean(a * a) * np.mean(b * b)))
 
     bound = 5 / np.sqrt(n)
-    assert abs(correlation(centred[..., 1:], centred[..., :-1])) < bound
-    assert abs(correlation(centred[:, 1:], centred[:, :-1])) < bound
-    assert abs(correlation(centred[1:], centred[:-1])) < bound
+    for layer in centred:
+        assert abs(correlation(layer[..., 1:], layer[..., :-1])) < bound
+        assert abs(correlation(layer[:, 1:], layer[:, :-1])) < bound
+        assert abs(correlation(layer[1:], layer[:-1])) < bound
+    assert abs(correlation(centred[0], centred[1])) < bound

@@ -42,6 +42,7 @@ LOSS_TESTS = ("tests/test_losses.py", "tests/test_network.py")
 OPTIMIZER_TESTS = ("tests/test_optimizers.py",)
 NETWORK_TESTS = ("tests/test_network.py", "tests/test_extensions.py")
 DROPOUT_TESTS = ("tests/test_extensions.py", "tests/test_network.py", "-k", "dropout")
+EXTENSION_TESTS = ("tests/test_extensions.py",)
 GATHER_TESTS = ("tests/test_fast_path.py", "tests/test_parity.py", "-k", "sklearn")
 CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
 WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
@@ -169,8 +170,8 @@ MUTATIONS = [
         ),
         (
             "compiled-dropout-hash-without-second-key",
-            "_mix32(np.uint32(_mix32(unit) ^ key_1))",
-            "_mix32(_mix32(unit))",
+            "_lowbias32(np.uint32(_lowbias32(unit) ^ key_1))",
+            "_lowbias32(_lowbias32(unit))",
         ),
         (
             "compiled-gather-wrong-rows",
@@ -300,10 +301,15 @@ MUTATIONS = [
             "    hashed ^= keys[1]\n",
             "",
         ),
+        (
+            "dropout-keys-shared-by-the-layers",
+            "zip(rates, buffers, dropout_keys(rng, len(rates)))",
+            "zip(rates, buffers, [dropout_keys(rng, 1)[0]] * len(rates))",
+        ),
     ),
     *_mutations(
         MLP,
-        DROPOUT_TESTS,
+        EXTENSION_TESTS,
         (
             "multilabel-balanced-swapped",
             "weights *= per_class[column]",
