@@ -19,14 +19,10 @@ the repository root (a few minutes, most of it the old recipe)::
     python benchmarks/recipe_check.py
 """
 
-import time
-import warnings
-
 import numpy as np
-from recipe_search import CANDIDATES, make_candidate
+from recipe_search import CANDIDATES, fit_timed, make_candidate
 from scipy.ndimage import zoom
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skperceptron.datasets import load_mnist
@@ -73,13 +69,8 @@ def main():
     for task, (X_train, X_test, y_train, y_test) in tasks.items():
         for name, settings in recipes.items():
             model = make_candidate(settings)
-            started = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X_train, y_train)
-            seconds = time.perf_counter() - started
+            seconds, network = fit_timed(model, X_train, y_train)
             accuracy = model.score(X_test, y_test)
-            network = model[-1] if hasattr(model, "steps") else model
             print(
                 f"{task:14} {name:15} {accuracy:8.4f} {network.n_iter_:6d} "
                 f"{seconds:6.1f}",

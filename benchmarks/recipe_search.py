@@ -159,6 +159,16 @@ def make_candidate(settings):
     return make_pipeline(PCA(components, random_state=0), network)
 
 
+def fit_timed(model, X, y):
+    """Fit a candidate, ConvergenceWarning silenced; return its seconds and network."""
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    seconds = time.perf_counter() - started
+    return seconds, model[-1] if hasattr(model, "steps") else model
+
+
 def main(argv=None):
     """Fit the chosen candidates and print their validation accuracy and time."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -176,13 +186,8 @@ def main(argv=None):
         if args.k not in name:
             continue
         model = make_candidate(settings)
-        started = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X_fit, y_fit)
-        seconds = time.perf_counter() - started
+        seconds, network = fit_timed(model, X_fit, y_fit)
         accuracy = float(model.score(X_val, y_val))
-        network = model[-1] if hasattr(model, "steps") else model
         results.append(
             {
                 "name": name,
