@@ -30,12 +30,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches, shuffle
-from sklearn.utils._array_api import (
-    _convert_to_numpy,
-    _is_numpy_namespace,
-    get_namespace,
-    get_namespace_and_device,
-)
+from sklearn.utils._array_api import get_namespace
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
@@ -55,7 +50,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._kernels import ArrayAPIKernels, host_kernels, numpy_dtype
+from ._backends import (
+    copy_array,
+    host_kernels,
+    kernels_of,
+    like,
+    parameter_dtype,
+    ravel,
+    same_backend,
+    to_numpy,
+)
+from ._kernels import numpy_dtype
 from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
 from ._network import Batches, Network, Workspace
 from ._optimizers import SGD, Adam
@@ -277,7 +282,7 @@ class _BaseScratchMLP(BaseEstimator):
             network is None
             or network.activation != self.activation
             or network.loss != loss
-            or not _same_backend(network.kernels, kernels)
+            or not same_backend(network.kernels, kernels)
             or len(arrays) != 2 * len(network.coefs)
             or any(
                 given is not view
@@ -289,7 +294,7 @@ class _BaseScratchMLP(BaseEstimator):
                 self.intercepts_,
                 self.activation,
                 loss,
-                _parameter_dtype(self.coefs_[0].dtype, kernels),
+                parameter_dtype(self.coefs_[0].dtype, kernels),
                 kernels,
             )
             self._attach(network)
@@ -318,7 +323,7 @@ class _BaseScratchMLP(BaseEstimator):
         # both continue the dropout stream, and partial_fit steps the
         # optimizer it keeps, whose state (without scratch vectors) is saved.
         previous = (
-            [_copy(array) for array in self.coefs_ + self.intercepts_]
+            [copy_array(array) for array in self.coefs_ + self.intercepts_]
             if continues and not incremental
             else []
         )
@@ -356,15 +361,15 @@ class _BaseScratchMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        kernels = _kernels_of(X)
+        kernels = kernels_of(X)
         if not kernels.on_host:
             self._check_array_api_solver(kernels)
             # Targets are checked and encoded on the host, then moved to X's
             # device with the weights.
-            y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
+            y, sample_weight = to_numpy(y), to_numpy(sample_weight)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
-            sample_weight = _to_numpy(_check_sample_weight(sample_weight, X))
+            sample_weight = to_numpy(_check_sample_weight(sample_weight, X))
         sample_weight = self._weigh_classes(Y, sample_weight)
         if sample_weight is not None and not sample_weight.sum():
             raise ValueError(
@@ -518,7 +523,7 @@ class _BaseScratchMLP(BaseEstimator):
         kernels = network.kernels
         validation = None
         if self.early_stopping:
-            split = _to_numpy(X), _to_numpy(Y), _to_numpy(sample_weight)
+            split = to_numpy(X), to_numpy(Y), to_numpy(sample_weight)
             X, Y, sample_weight, X_val, y_val, sw_val = self._validation_split(
                 *(split if not kernels.on_host else (X, Y, sample_weight)),
                 random_state,
@@ -546,8 +551,8 @@ class _BaseScratchMLP(BaseEstimator):
             self._dropout_rng = kernels.dropout_rng(
                 random_state.randint(np.iinfo(np.int32).max)
             )
-        best_params = _copy(network.params) if self.early_stopping else None
-        last_finite = _copy(network.params)
+        best_params = copy_array(network.params) if self.early_stopping else None
+        last_finite = copy_array(network.params)
 
         try:
             self.n_iter_ = 0
@@ -822,7 +827,7 @@ class _BaseScratchMLP(BaseEstimator):
         gives the output layer's pre-activations.
         """
         defer_finite_check = False
-        kernels = _kernels_of(X)
+        kernels = kernels_of(X)
         if check_input:
             # Scanning a wide X for NaN and infinity costs as much as a
             # quarter of the prediction; a narrower first layer's product
@@ -875,8 +880,8 @@ class _BaseScratchMLP(BaseEstimator):
         """Refuse ``X`` from another namespace or device than the fitted model's."""
         if not get_config()["array_api_dispatch"]:
             return
-        fitted, given = _kernels_of(self.coefs_[0]), _kernels_of(X)
-        if _same_backend(fitted, given):
+        fitted, given = kernels_of(self.coefs_[0]), kernels_of(X)
+        if same_backend(fitted, given):
             return
         raise ValueError(
             f"Inputs passed to {type(self).__name__}.{method}() must use the same "
@@ -891,7 +896,7 @@ class _BaseScratchMLP(BaseEstimator):
         network = getattr(self, "_network", None)
         if (
             network is not None
-            and _same_backend(network.kernels, kernels)
+            and same_backend(network.kernels, kernels)
             and network.dtype == dtype
             and len(self.coefs_) == len(network.coefs)
             and all(
@@ -930,7 +935,7 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         """Score without input validation; NaN when predictions are not finite."""
-        y_pred = _to_numpy(self._predict(X, check_input=False))
+        y_pred = to_numpy(self._predict(X, check_input=False))
         if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)
@@ -1020,63 +1025,6 @@ def objective_inputs(estimator, X, y, sample_weight=None):
     return X, Y, estimator._weigh_classes(Y, sample_weight)
 
 
-def _kernels_of(X):
-    """Return the kernel table that predicts for ``X`` (and its backend).
-
-    The host's, unless ``array_api_dispatch`` is on and ``X`` is a dense array
-    of another namespace (PyTorch, CuPy, array-api-strict, ...). On the host
-    that is NumPy's, unless ``SKPERCEPTRON_KERNELS=numba`` asks for the
-    compiled one; a fit chooses by its size (``_fit_or_raise``).
-    """
-    if sp.issparse(X):
-        return host_kernels(work=0)
-    xp, is_array_api, device = get_namespace_and_device(X)
-    if not is_array_api or _is_numpy_namespace(xp):
-        return host_kernels(work=0)
-    return ArrayAPIKernels(xp, device)
-
-
-def _same_backend(kernels, other):
-    """Whether two kernel tables work on the same namespace and device."""
-    return kernels.xp is other.xp and kernels.device == other.device
-
-
-def _to_numpy(array):
-    """Return an array of any namespace (or None) as a NumPy array on the host."""
-    if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
-        return array
-    xp, is_array_api = get_namespace(array)
-    if not is_array_api:
-        return array
-    return _convert_to_numpy(array, xp)
-
-
-def _like(reference, array):
-    """Return NumPy ``array`` in ``reference``'s namespace and on its device.
-
-    Labels that are not numbers (strings, objects) have no place on a device
-    and stay NumPy arrays.
-    """
-    if isinstance(reference, np.ndarray) or array.dtype.kind not in "biuf":
-        return array
-    xp, _, device = get_namespace_and_device(reference)
-    return xp.asarray(array, device=device)
-
-
-def _ravel(array):
-    """Return a 2-D array with one column as a 1-D array, in its namespace."""
-    if isinstance(array, np.ndarray):
-        return array.ravel()
-    return get_namespace(array)[0].reshape(array, (-1,))
-
-
-def _copy(array):
-    """Return a copy of an array of any namespace, on its device."""
-    if isinstance(array, np.ndarray):
-        return array.copy()
-    return get_namespace(array)[0].asarray(array, copy=True)
-
-
 def _sums_to_finite(array):
     """Whether ``array``'s sum is finite: a fast sign that all of it is.
 
@@ -1106,13 +1054,6 @@ def _check_class_weight_values(class_weight, name):
             input_name=name,
         )
         check_non_negative(weights, name)
-
-
-def _parameter_dtype(dtype, kernels):
-    """Return the floating dtype parameters of ``dtype`` are trained in."""
-    if kernels.on_host:
-        return np.result_type(dtype, np.float32)
-    return dtype
 
 
 def _lbfgs_iterations(result, max_iter):
@@ -1545,18 +1486,18 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
                 X, check_input=check_input, out_activation="identity"
             )
             # Labels are decoded on the host, and go back to the device.
-            logits = _to_numpy(on_device)
+            logits = to_numpy(on_device)
             best = logits.argmax(axis=1)
             if not _sums_to_finite(logits):
                 # A row whose largest logit is NaN or infinite has NaN
                 # probabilities, whose argmax is the first class.
                 best[~np.isfinite(logits.max(axis=1))] = 0
-            return _like(on_device, self.classes_.take(best))
+            return like(on_device, self.classes_.take(best))
         on_device = self._forward_pass_fast(X, check_input=check_input)
-        y_pred = _to_numpy(on_device)
+        y_pred = to_numpy(on_device)
         if self.n_outputs_ == 1:
             y_pred = y_pred.ravel()
-        return _like(on_device, self._label_binarizer.inverse_transform(y_pred))
+        return like(on_device, self._label_binarizer.inverse_transform(y_pred))
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
@@ -1597,8 +1538,8 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             Trained MLP model.
         """
         first_call = not hasattr(self, "classes_")
-        if not _kernels_of(X).on_host:
-            y, classes = _to_numpy(y), _to_numpy(classes)
+        if not kernels_of(X).on_host:
+            y, classes = to_numpy(y), to_numpy(classes)
         try:
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -1656,9 +1597,9 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
         # strictly inside (0, 1) and its log is finite. predict thresholds
         # the unclipped outputs.
         y_pred = self._forward_pass_fast(X)
-        y_pred = _kernels_of(y_pred).clipped(y_pred)
+        y_pred = kernels_of(y_pred).clipped(y_pred)
         if self.n_outputs_ == 1:
-            y_pred = _ravel(y_pred)
+            y_pred = ravel(y_pred)
         if y_pred.ndim == 1:
             if isinstance(y_pred, np.ndarray):
                 return np.vstack([1 - y_pred, y_pred]).T
@@ -1790,7 +1731,7 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
     def _predict(self, X, check_input=True):
         y_pred = self._forward_pass_fast(X, check_input=check_input)
         if y_pred.shape[1] == 1:
-            return _ravel(y_pred)
+            return ravel(y_pred)
         return y_pred
 
     def _score(self, X, y, sample_weight=None):
