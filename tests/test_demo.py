@@ -1,14 +1,18 @@
 """``python -m skperceptron demo``: the progress, the table, the plots, the report."""
 
+import ast
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from skperceptron import _demo
 from skperceptron.__main__ import build_parser
+from skperceptron._demo import stories
+from skperceptron._demo.report import html_report
 
 STORIES = ["1. single neuron", "2. height/weight", "3. hand-set weights", "4. spiral"]
 PLOTS = [
@@ -117,7 +121,7 @@ def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
 
 
 def test_demo_verbose_prints_every_epoch(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
+    monkeypatch.setitem(stories.SETTINGS, "quick", TINY)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "plots"
     assert _demo.run(demo_args("--quick", "--verbose", "--out", str(out))) == 0
@@ -133,7 +137,7 @@ def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
+    monkeypatch.setitem(stories.SETTINGS, "quick", TINY)
     out = tmp_path / "plots"
     assert _demo.run(demo_args("--quick", "--out", str(out))) == 0
     output = capsys.readouterr().out
@@ -147,10 +151,10 @@ def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
 
 
 def test_html_report_escapes_and_describes_every_story():
-    row = _demo.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
-    page = _demo.html_report([row], ["loss_curves.png"], "quick run", 3.0)
+    row = stories.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
+    page = html_report([row], ["loss_curves.png"], "quick run", 3.0)
     assert "<b>" not in page.split("<table>")[1] and "r &amp; r" in page
-    for title, sentence in _demo.STORIES:
+    for title, sentence in stories.STORIES:
         assert title in page and sentence in page
     assert not re.search(r"https?://", page)
 
@@ -159,3 +163,23 @@ def test_demo_default_output_folder():
     args = demo_args()
     assert str(args.out) == "skperceptron-demo" and not args.quick
     assert not args.verbose
+
+
+# The demo package's modules, each allowed to import only those before it.
+DEMO_MODULES = ["progress", "plots", "stories", "report", "command"]
+
+
+def test_the_demo_modules_import_one_way():
+    folder = Path(_demo.__file__).parent
+    assert sorted(DEMO_MODULES) == sorted(
+        path.stem for path in folder.glob("*.py") if path.stem != "__init__"
+    )
+    for position, name in enumerate(DEMO_MODULES):
+        imported = set()
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    imported.add(node.module)
+                else:
+                    imported.update(alias.name for alias in node.names)
+        assert imported <= set(DEMO_MODULES[:position]), (name, imported)
