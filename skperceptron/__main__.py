@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from . import __version__
@@ -196,16 +197,18 @@ def _check_bench(parser, args):
 def _folder_problem(folder, create=True):
     """Say why files cannot be written in ``folder``; None when they can.
 
-    With ``create``, a missing folder is fine when its nearest existing
-    parent is a writable folder (the command creates it).
+    With ``create``, a missing folder is fine when a folder can be made in its
+    nearest existing parent (the command creates it). Writing is tried, not
+    guessed from permission bits, which do not stop root and know nothing of
+    read-only or virtual file systems such as /proc; the trial leaves nothing
+    behind.
     """
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
             return f"{folder} exists and is not a folder"
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return f"cannot write in the folder {folder}"
-        return None
+        reason = _write_error(folder)
+        return reason and f"cannot write in the folder {folder} ({reason})"
     if not create:
         return f"the folder {folder} does not exist"
     parent = folder.absolute().parent
@@ -213,8 +216,20 @@ def _folder_problem(folder, create=True):
         parent = parent.parent
     if not parent.is_dir():
         return f"cannot create {folder}: {parent} is not a folder"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot create {folder}: cannot write in {parent}"
+    reason = _write_error(parent)
+    return reason and f"cannot create {folder}: cannot write in {parent} ({reason})"
+
+
+def _write_error(folder):
+    """Make a folder and a file in it inside ``folder``, then remove them.
+
+    Returns the system's reason when that fails, None when it works.
+    """
+    try:
+        with tempfile.TemporaryDirectory(dir=folder) as trial:
+            Path(trial, "trial").write_bytes(b"")
+    except OSError as error:
+        return error.strerror or str(error)
     return None
 
 

@@ -1,7 +1,9 @@
 """The command line follows the conventions of well-kept Python tools."""
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +112,37 @@ def test_demo_creates_a_missing_output_folder(tmp_path, monkeypatch):
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     (args,) = ran
     assert args.out == out and args.quick and not args.verbose
+    # The check tried writing there and left nothing behind; the run creates it.
+    assert list(tmp_path.iterdir()) == []
+    out.mkdir(parents=True)
+    assert main(["demo", "--out", str(out)]) == 0
+    assert list(out.iterdir()) == []
+
+
+# /proc takes no new files or folders, even from root, whom permission bits do
+# not stop: only trying to write there tells. A test run as root must see it.
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["demo", "--out", "/proc"],
+            "argument --out: cannot write in the folder /proc",
+        ),
+        (
+            ["demo", "--quick", "--out", "/proc/skperceptron-demo/plots"],
+            "argument --out: cannot create /proc/skperceptron-demo/plots: "
+            "cannot write in /proc",
+        ),
+        (
+            ["bench", "--quick", "--json", "/proc/bench.json"],
+            "argument --json: cannot write in the folder /proc",
+        ),
+    ],
+)
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
+    argv, expected, capsys, no_work
+):
+    line = error_line(capsys, argv)
+    # The system's reason follows, in parentheses.
+    assert re.search(rf"{re.escape(expected)} \([^()]+\)$", line), line
