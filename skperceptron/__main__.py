@@ -87,7 +87,7 @@ def build_parser(prog=None):
     )
     demo.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=Path("skperceptron-demo"),
         metavar="FOLDER",
         help="folder for the plots and the HTML report (default: "
@@ -136,14 +136,14 @@ def build_parser(prog=None):
     )
     bench.add_argument(
         "--json",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE",
         help="also write every number to FILE, in JSON",
     )
     bench.add_argument(
         "--plot",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE",
         help="write a PNG plot of the results to FILE (needs matplotlib)",
@@ -169,6 +169,13 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _path(text):
+    """Read a path option; an empty one would quietly mean the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return Path(text)
 
 
 def _check_demo(parser, args):

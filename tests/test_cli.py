@@ -119,6 +119,15 @@ def test_demo_creates_a_missing_output_folder(tmp_path, monkeypatch):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("option", ["demo --out", "bench --json", "bench --plot"])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    option, capsys, no_work
+):
+    command, name = option.split()
+    line = error_line(capsys, [command, "--quick", name, ""])
+    assert line.endswith(f"argument {name}: expected a path, got an empty string")
+
+
 # /proc takes no new files or folders, even from root, whom permission bits do
 # not stop: only trying to write there tells. A test run as root must see it.
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
