@@ -50,8 +50,16 @@ def main(argv=None):
         The process exit status. Invalid arguments exit with status 2 and a
         one-line message, before any work starts, as argparse does.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse reports them all with the top-level usage; after the
+        # command's name, the command's own usage says what it takes.
+        after_command = argv.index(unknown[0]) > argv.index(args.command)
+        (args.parser if after_command else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     args.check(args.parser, args)
     module = importlib.import_module(args.module)
     return module.run(args) or 0
@@ -76,7 +84,7 @@ def build_parser(prog=None):
         "as drop-in scikit-learn estimators.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
+        "--version", action="version", version=f"skperceptron {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -21,10 +21,10 @@ def run_cli(*args, code=None):
     )
 
 
-def test_version_names_the_program_as_invoked():
+def test_version_names_the_package_not_the_command():
     completed = run_cli("--version")
     assert completed.returncode == 0
-    assert completed.stdout == f"python -m skperceptron {__version__}\n"
+    assert completed.stdout == f"skperceptron {__version__}\n"
 
 
 @pytest.mark.parametrize("command", [[], ["demo"], ["bench"]])
@@ -117,6 +117,29 @@ def test_demo_creates_a_missing_output_folder(tmp_path, monkeypatch):
     out.mkdir(parents=True)
     assert main(["demo", "--out", str(out)]) == 0
     assert list(out.iterdir()) == []
+
+
+def usage_and_error(capsys, argv):
+    """Return the first line of the usage and the error line, after exit 2."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    return lines[0], lines[-1]
+
+
+def test_a_bad_option_shows_the_usage_of_the_command_it_follows(capsys, no_work):
+    prog = build_parser().prog
+    usage, error = usage_and_error(capsys, ["demo", "--quick", "--fast"])
+    assert usage.startswith(f"usage: {prog} demo [-h] ")
+    assert error == f"{prog} demo: error: unrecognized arguments: --fast"
+    usage, error = usage_and_error(capsys, ["bench", "--fast", "--quick"])
+    assert usage.startswith(f"usage: {prog} bench [-h] ")
+    assert error == f"{prog} bench: error: unrecognized arguments: --fast"
+    # Before the command's name, it is the program's option that is wrong.
+    usage, error = usage_and_error(capsys, ["--fast", "demo"])
+    assert usage == f"usage: {prog} [-h] [--version] COMMAND ..."
+    assert error == f"{prog}: error: unrecognized arguments: --fast"
 
 
 @pytest.mark.parametrize("option", ["demo --out", "bench --json", "bench --plot"])
