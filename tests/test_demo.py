@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from skperceptron import _demo
+from skperceptron import _demo, _machine
 from skperceptron.__main__ import build_parser
 from skperceptron._demo import stories
 from skperceptron._demo.report import html_report
@@ -33,6 +33,24 @@ TINY = {
 }
 
 
+# The report's table head, and how the printed output and the report record the
+# machine's load.
+TABLE_HEADERS = [
+    "story",
+    "data",
+    "model",
+    "skperceptron",
+    "fit time (s)",
+    "scikit-learn MLP",
+    "fit time (s)",
+]
+LOAD = r"\d+\.\d\d, \d+\.\d\d, \d+\.\d\d"
+LOAD_LINE = (
+    rf"load average \(1, 5, 15 min\) {LOAD} before the run, {LOAD} after, "
+    r"on \d+ CPU cores"
+)
+
+
 def demo_args(*argv):
     """Parse the ``demo`` command's arguments as the command line does."""
     return build_parser().parse_args(["demo", *argv])
@@ -53,23 +71,24 @@ class ReportParser(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.sources, self.cells, self.scripts = [], [], 0
-        self.in_cell = False
+        self.sources, self.cells, self.headers, self.scripts = [], [], [], 0
+        self.in_cell = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.sources += [attrs[key] for key in ("src", "href") if key in attrs]
         self.scripts += tag == "script"
-        self.in_cell = tag == "td"
-        if tag == "td":
-            self.cells.append("")
+        self.in_cell = {"td": self.cells, "th": self.headers}.get(tag)
+        if self.in_cell is not None:
+            self.in_cell.append("")
 
     def handle_endtag(self, tag):
-        self.in_cell = self.in_cell and tag != "td"
+        if tag in ("td", "th"):
+            self.in_cell = None
 
     def handle_data(self, data):
-        if self.in_cell:
-            self.cells[-1] += data
+        if self.in_cell is not None:
+            self.in_cell[-1] += data
 
 
 def read_report(path):
@@ -99,6 +118,14 @@ def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
 
     rows = table_rows(output)
     assert list(rows) == [*STORIES, "5. MNIST"]
+    # The time columns say what they hold; the load they swing with follows.
+    header = output[output.index("story  ") :].splitlines()[0]
+    assert re.fullmatch(
+        r"story +data +model +skperceptron +fit time \(s\) +scikit-learn MLP +"
+        r"fit time \(s\)",
+        header,
+    )
+    assert re.search(LOAD_LINE, output)
     assert rows["3. hand-set weights"].count("p = 0.649864477526152") == 2
     mnist_row = rows["5. MNIST"]
     accuracies = [float(a) for a in re.findall(r"test accuracy ([\d.]+)", mnist_row)]
@@ -115,6 +142,8 @@ def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
             assert image.format == "PNG"
             image.verify()
     report = read_report(out / "index.html")
+    assert report.headers == TABLE_HEADERS
+    assert re.search(LOAD_LINE, " ".join((out / "index.html").read_text().split()))
     assert sorted(set(report.sources)) == sorted(PLOTS)  # relative, nothing else
     assert report.scripts == 0
     assert "p = 0.649864477526152" in report.cells
@@ -152,7 +181,9 @@ def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
 
 def test_html_report_escapes_and_describes_every_story():
     row = stories.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
-    page = html_report([row], ["loss_curves.png"], "quick run", 3.0)
+    load = ([0.5, 0.25, 0.75], [1.0, 2.0, 3.0])
+    page = html_report([row], ["loss_curves.png"], "quick run", 3.0, load)
+    assert "0.50, 0.25, 0.75 before the run, 1.00, 2.00, 3.00 after, on " in page
     assert "<b>" not in page.split("<table>")[1] and "r &amp; r" in page
     for title, sentence in stories.STORIES:
         assert title in page and sentence in page
@@ -183,3 +214,13 @@ def test_the_demo_modules_import_one_way():
                 else:
                     imported.update(alias.name for alias in node.names)
         assert imported <= set(DEMO_MODULES[:position]), (name, imported)
+
+
+def test_the_load_is_read_or_said_unknown(monkeypatch):
+    load = _machine.load_average()
+    assert len(load) == 3 and all(value >= 0 for value in load)
+    assert re.fullmatch(LOAD, _machine.format_load(load))
+    # Windows keeps no load average: the apps say so instead of failing.
+    monkeypatch.delattr("os.getloadavg")
+    assert _machine.load_average() is None
+    assert _machine.format_load(None) == "unknown"

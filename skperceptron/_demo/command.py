@@ -6,9 +6,10 @@ from pathlib import Path
 
 from sklearn.exceptions import ConvergenceWarning
 
+from .._machine import load_average
 from .plots import loss_curves, write_plots
 from .progress import Progress
-from .report import format_table, html_report
+from .report import format_table, html_report, load_line
 from .stories import SETTINGS, STORIES, STORY_FUNCTIONS
 
 
@@ -29,6 +30,7 @@ def run(args):
     settings = SETTINGS["quick" if args.quick else "full"]
     out = Path(args.out).absolute()
     started = time.perf_counter()
+    load_before = load_average()
     mode = "quick run" if args.quick else "full run"
     print(f"skperceptron demo ({mode}): five stories, ours beside scikit-learn's MLP")
     progress = Progress(verbose=args.verbose)
@@ -64,11 +66,17 @@ def run(args):
         )
         written = []
     seconds = time.perf_counter() - started
+    load = (load_before, load_average())
     report = out / "index.html"
-    report.write_text(html_report(rows, [path.name for path in written], mode, seconds))
+    plot_names = [path.name for path in written]
+    report.write_text(html_report(rows, plot_names, mode, seconds, load))
     print()
     print(format_table(rows))
     print(f"\nTotal: {seconds:.1f}s")
+    print(
+        "The fit times are single runs, which swing with the machine's load: "
+        f"{load_line(load)}."
+    )
     print(f"Plots and report written to {out}")
     print(f"Open {report} in a browser.")
     return 0

@@ -2,9 +2,24 @@
 
 import datetime
 import html
+import os
 import sys
 
+from .._machine import format_load
 from .stories import STORIES
+
+# The table's columns, in the printed table and in the report; the two time
+# columns (right-aligned) hold each library's seconds for the story's fit.
+HEADER = [
+    "story",
+    "data",
+    "model",
+    "skperceptron",
+    "fit time (s)",
+    "scikit-learn MLP",
+    "fit time (s)",
+]
+TIME_COLUMNS = {4, 6}
 
 
 def format_table(rows):
@@ -20,19 +35,39 @@ def format_table(rows):
     table : str
         The table, with a header line and a rule under it.
     """
-    header = ["story", "data", "model", "result", "s", "scikit-learn MLP", "s"]
     lines = [_cells(row) for row in rows]
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(7)]
-    numeric = {4, 6}
+    widths = [max(len(line[i]) for line in [HEADER, *lines]) for i in range(7)]
 
     def format_line(cells):
         return "  ".join(
-            cell.rjust(width) if i in numeric else cell.ljust(width)
+            cell.rjust(width) if i in TIME_COLUMNS else cell.ljust(width)
             for i, (cell, width) in enumerate(zip(cells, widths))
         ).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
-    return "\n".join([format_line(header), rule, *map(format_line, lines)])
+    return "\n".join([format_line(HEADER), rule, *map(format_line, lines)])
+
+
+def load_line(load):
+    """Say how busy the machine was, in one line.
+
+    Parameters
+    ----------
+    load : tuple of (list of float or None)
+        The load averages before and after the run, as
+        :func:`skperceptron._machine.load_average` returns them.
+
+    Returns
+    -------
+    line : str
+        The averages before and after, and the number of CPU cores, as a
+        clause of a sentence.
+    """
+    before, after = load
+    return (
+        f"load average (1, 5, 15 min) {format_load(before)} before the run, "
+        f"{format_load(after)} after, on {os.cpu_count()} CPU cores"
+    )
 
 
 def _cells(row):
@@ -62,7 +97,7 @@ PLOT_CAPTIONS = {
 }
 
 
-def html_report(rows, plots, mode, seconds):
+def html_report(rows, plots, mode, seconds, load):
     """Return a single-page, offline HTML report of a demo run.
 
     Parameters
@@ -75,6 +110,9 @@ def html_report(rows, plots, mode, seconds):
         ``"full run"`` or ``"quick run"``.
     seconds : float
         The run's duration.
+    load : tuple of (list of float or None)
+        The machine's load averages before and after the run, as
+        :func:`skperceptron._machine.load_average` returns them.
 
     Returns
     -------
@@ -89,20 +127,19 @@ def html_report(rows, plots, mode, seconds):
     def escape(text):
         return html.escape(text, quote=False)
 
-    header = ["Story", "Data", "Model", "skperceptron", "s", "scikit-learn", "s"]
-    table = ["<tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"]
-    for row in rows:
-        cells = _cells(row)
-        table.append(
+    def table_row(tag, cells):
+        return (
             "<tr>"
             + "".join(
-                f'<td class="num">{escape(c)}</td>'
-                if i in (4, 6)
-                else f"<td>{escape(c)}</td>"
+                f'<{tag} class="num">{escape(c)}</{tag}>'
+                if i in TIME_COLUMNS
+                else f"<{tag}>{escape(c)}</{tag}>"
                 for i, c in enumerate(cells)
             )
             + "</tr>"
         )
+
+    table = [table_row("th", HEADER)] + [table_row("td", _cells(row)) for row in rows]
     stories = "\n".join(
         f"<li><b>{escape(title)}.</b> {escape(sentence)}</li>"
         for title, sentence in STORIES
@@ -136,7 +173,9 @@ table {{ border-collapse: collapse; font-size: 0.92rem; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.35rem 0.6rem; text-align: left;
          vertical-align: top; }}
 th {{ background: #f3f3f3; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums;
+                 white-space: nowrap; }}
+.note {{ color: #555; font-size: 0.92rem; }}
 figure {{ margin: 1.5rem 0; }}
 figure img {{ max-width: 100%; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 0.92rem; }}
@@ -149,7 +188,7 @@ skperceptron {escape(__version__)}, scikit-learn {escape(sklearn.__version__)},
 NumPy {escape(numpy.__version__)}, Python {escape(sys.version.split()[0])}.</p>
 <p>Each story trains skperceptron's <code>ScratchMLPClassifier</code>, then
 scikit-learn's <code>MLPClassifier</code> with the same settings on the same
-data. Times are wall-clock seconds on this machine.</p>
+data.</p>
 <h2>The five stories</h2>
 <ol>
 {stories}
@@ -158,6 +197,12 @@ data. Times are wall-clock seconds on this machine.</p>
 <table>
 {chr(10).join(table)}
 </table>
+<p class="note">The fit times are wall-clock seconds of a single fit by each
+library on this machine (MNIST: the refit of the best pipeline, after the grid
+search; hand-set weights: a one-epoch fit, setting the weights and the checks),
+so they swing with the machine's load: {escape(load_line(load))}. For times
+that tell the libraries apart, run <code>python -m skperceptron bench</code>,
+which alternates repeated fits.</p>
 <h2>Plots</h2>
 {figures}
 </body>
