@@ -39,7 +39,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 
-from ._kernels import COMPILED_MIN_WORK, NUMPY_KERNELS, host_kernels
+from ._backends import COMPILED_MIN_WORK, host_kernels
+from ._kernels import NUMPY_KERNELS
 from ._machine import format_load, load_average
 from ._mlp import ScratchMLPClassifier
 from .datasets import load_mnist
