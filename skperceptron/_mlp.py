@@ -26,6 +26,7 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+from sklearn.externals.array_api_compat import array_namespace, is_array_api_obj
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -332,6 +333,10 @@ class _BaseScratchMLP(BaseEstimator):
             if continues and incremental and "_optimizer" in snapshot
             else None
         )
+        method = "partial_fit" if incremental else "fit"
+        _refuse_autograd(
+            f"{type(self).__name__}.{method}", X=X, y=y, sample_weight=sample_weight
+        )
         try:
             return self._fit_or_raise(X, y, sample_weight, incremental)
         except BaseException as error:
@@ -359,9 +364,9 @@ class _BaseScratchMLP(BaseEstimator):
         kernels = _kernels_of(X)
         if not kernels.on_host:
             self._check_array_api_solver(kernels)
-            # Targets are checked and encoded on the host, then moved to X's
-            # device with the weights.
-            y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
+        # Targets are checked and encoded on the host, whatever their
+        # namespace, then moved to X's device with the weights.
+        y, sample_weight = _to_numpy(y), _to_numpy(sample_weight)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _to_numpy(_check_sample_weight(sample_weight, X))
@@ -785,9 +790,14 @@ class _BaseScratchMLP(BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_X_y(self, X, y, reset):
-        """Validate training data as scikit-learn's MLP does."""
+        """Validate training data as scikit-learn's MLP does.
+
+        The one check of inputs and targets that ``fit``, ``partial_fit`` and
+        the objective of :mod:`skperceptron.utils` share; a target of one
+        column comes back 1-D.
+        """
         xp, _ = get_namespace(X)
-        return validate_data(
+        X, y = validate_data(
             self,
             X,
             y,
@@ -797,6 +807,13 @@ class _BaseScratchMLP(BaseEstimator):
             dtype=(xp.float64, xp.float32),
             reset=reset,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._check_targets(y)
+        return X, y
+
+    def _check_targets(self, y):
+        """Refuse targets the loss is not defined for (after ``validate_data``)."""
 
     def _n_target_columns(self):
         """Return the number of columns of the targets the estimator was fitted on."""
@@ -875,6 +892,7 @@ class _BaseScratchMLP(BaseEstimator):
         """Refuse ``X`` from another namespace or device than the fitted model's."""
         if not get_config()["array_api_dispatch"]:
             return
+        _refuse_autograd(f"{type(self).__name__}.{method}", X=X)
         fitted, given = _kernels_of(self.coefs_[0]), _kernels_of(X)
         if _same_backend(fitted, given):
             return
@@ -921,6 +939,11 @@ class _BaseScratchMLP(BaseEstimator):
                 # NaN or infinity; a finite X whose product overflowed goes on.
                 assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
 
+        if not network.kernels.on_host and X.dtype != network.dtype:
+            # Namespaces such as PyTorch multiply arrays of one dtype only
+            # (NumPy's table casts in its product): X's chunk is cast on its
+            # device, as float32 X predicted by a float64 model on the host.
+            X = network.kernels.astype(X, network.dtype)
         return network.forward(
             X,
             workspace,
@@ -1005,6 +1028,9 @@ def objective_inputs(estimator, X, y, sample_weight=None):
     hands them to the network.
     """
     check_is_fitted(estimator)
+    _refuse_autograd("skperceptron.utils", X=X, y=y, sample_weight=sample_weight)
+    # The objective is evaluated on the host, whatever the inputs' namespace.
+    X, y, sample_weight = _to_numpy(X), _to_numpy(y), _to_numpy(sample_weight)
     X, y = estimator._check_X_y(X, y, reset=False)
     # The network would broadcast a wrongly shaped target into a loss;
     # reject it as scoring does.
@@ -1042,13 +1068,33 @@ def _same_backend(kernels, other):
 
 
 def _to_numpy(array):
-    """Return an array of any namespace (or None) as a NumPy array on the host."""
+    """Return an array of any namespace (or None) as a NumPy array on the host.
+
+    With or without ``array_api_dispatch``: a model trained under it holds
+    its parameters in that namespace, possibly on a GPU, after the dispatch
+    is off. Other array-likes (lists, pandas objects) are returned as given.
+    """
     if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
         return array
-    xp, is_array_api = get_namespace(array)
-    if not is_array_api:
+    if not is_array_api_obj(array):
         return array
-    return _convert_to_numpy(array, xp)
+    return _convert_to_numpy(array, array_namespace(array))
+
+
+def _refuse_autograd(caller, **arrays):
+    """Refuse tensors that record gradients (``requires_grad=True``).
+
+    Training and prediction are no autograd operations: they neither use nor
+    pass on a tensor's gradient, so a graph the caller builds on one would be
+    silently cut. ``caller`` names the function in the error.
+    """
+    for name, array in arrays.items():
+        if getattr(array, "requires_grad", False) is True:
+            raise ValueError(
+                f"{caller} got {name} with requires_grad=True. Training and "
+                "prediction neither use nor propagate autograd gradients: pass "
+                f"{name}.detach() (the same values, outside the autograd graph)."
+            )
 
 
 def _like(reference, array):
@@ -1403,12 +1449,21 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             return "log_loss"
         return "binary_log_loss"
 
+    def _check_targets(self, y):
+        check_classification_targets(y)
+        if type_of_target(y).startswith("multilabel"):
+            # scikit-learn calls any two integers a label indicator and trains
+            # on them as they are: the log-loss of a target of 2 (or -1) has
+            # no minimum.
+            values = np.unique(y.data if sp.issparse(y) else y)
+            if not np.isin(values, (0, 1)).all():
+                raise ValueError(
+                    "Multilabel targets must be 0/1 indicators (one column per "
+                    f"label), but y holds the values {values.tolist()}."
+                )
+
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._check_X_y(X, y, reset=reset)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
@@ -1597,8 +1652,9 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             Trained MLP model.
         """
         first_call = not hasattr(self, "classes_")
-        if not _kernels_of(X).on_host:
-            y, classes = _to_numpy(y), _to_numpy(classes)
+        _refuse_autograd(f"{type(self).__name__}.partial_fit", y=y, classes=classes)
+        # Labels are encoded on the host, whatever their namespace.
+        y, classes = _to_numpy(y), _to_numpy(classes)
         try:
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -1796,15 +1852,15 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, r2_score)
 
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = self._check_X_y(X, y, reset=reset)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _check_targets(self, y):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for "
                 "Poisson regression (loss='poisson')."
             )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = self._check_X_y(X, y, reset=reset)
         return X, np.asarray(y, dtype=numpy_dtype(X.dtype)).reshape(y.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())

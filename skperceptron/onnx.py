@@ -75,10 +75,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "`pip install skperceptron[onnx]`."
     ) from error
 
-from sklearn.externals.array_api_compat import array_namespace
-from sklearn.utils._array_api import _convert_to_numpy
-
-from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor
+from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor, _to_numpy
 
 _INPUT_TYPES = [BooleanTensorType, DoubleTensorType, FloatTensorType, Int64TensorType]
 
@@ -91,18 +88,6 @@ _ACTIVATIONS = {
     "relu": OnnxRelu,
     "exp": OnnxExp,
 }
-
-
-def _host_array(array):
-    """Return a fitted parameter as a NumPy array on the host.
-
-    A model trained under ``array_api_dispatch`` holds its parameters in that
-    namespace (PyTorch, CuPy, ...), possibly on a GPU, and is usually exported
-    with the dispatch off: the namespace is read from the array itself.
-    """
-    if isinstance(array, np.ndarray):
-        return array
-    return _convert_to_numpy(array, array_namespace(array))
 
 
 def _float_type(input_type):
@@ -182,7 +167,8 @@ def _output_layer(operator, container):
     hidden = _ACTIVATIONS[model.activation]
     last = len(model.coefs_) - 1
     for index, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
-        coef, intercept = _host_array(coef), _host_array(intercept)
+        # Host copies of a model trained in another namespace (PyTorch, ...).
+        coef, intercept = _to_numpy(coef), _to_numpy(intercept)
         product = OnnxMatMul(layer, coef.astype(dtype), op_version=opset)
         layer = OnnxAdd(product, intercept.astype(dtype), op_version=opset)
         if index < last and hidden is not None:
