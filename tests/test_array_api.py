@@ -378,3 +378,49 @@ def test_torch_input_of_another_float_dtype_is_cast_on_the_device(model_dtype):
     np.testing.assert_array_equal(
         predicted.numpy(), clf.predict(X_DIGITS.astype(other))
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_saturated_outputs_are_clipped_at_both_ends_on_the_device(dtype):
+    # Issue 23: probabilities of exactly 0 and 1 are clipped to [eps, 1 - eps]
+    # in the array-API table as in NumPy's: the log-losses stay finite and
+    # equal, and so do predict_proba's saturated rows.
+    from skperceptron._kernels import NUMPY_KERNELS, ArrayAPIKernels
+    from skperceptron._losses import LOSSES
+
+    kernels = ArrayAPIKernels(torch, torch.device("cpu"))
+    y = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]], dtype=dtype)
+    out = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=dtype)
+    for name in ("binary_log_loss", "log_loss"):
+        expected = LOSSES[name](y, out, None, kernels=NUMPY_KERNELS)
+        got = LOSSES[name](torch.asarray(y), torch.asarray(out), None, kernels=kernels)
+        assert np.isfinite(expected)
+        assert float(got) == pytest.approx(expected, rel=1e-6)
+    X = np.array([[-1.0], [1.0]], dtype=dtype)
+    clf = ScratchMLPClassifier(hidden_layer_sizes=(), max_iter=1).fit(X, [0, 1])
+    with config_context(array_api_dispatch=True):
+        on_torch = ScratchMLPClassifier(hidden_layer_sizes=(), max_iter=1)
+        on_torch.fit(torch.asarray(X), torch.asarray([0, 1]))
+        # Outputs that saturate in either direction.
+        for model in (clf, on_torch):
+            model.coefs_[0][...] = 1e4
+        proba = on_torch.predict_proba(torch.asarray(X)).numpy()
+    eps = np.finfo(dtype).eps
+    np.testing.assert_array_equal(proba, [[1 - eps, eps], [eps, 1 - eps]])
+    np.testing.assert_array_equal(proba, clf.predict_proba(X))
+
+
+def test_models_on_two_devices_of_one_namespace_are_told_apart():
+    # Issue 23: the namespace and the device are both checked; array-api-strict
+    # has several devices of one namespace.
+    devices = [strict.Device("CPU_DEVICE"), strict.Device("device1")]
+    X = strict.asarray(X_DIGITS[:100], device=devices[0])
+    y = strict.asarray(Y_DIGITS[:100], device=devices[0])
+    with config_context(array_api_dispatch=True):
+        clf = ScratchMLPClassifier((8,), max_iter=2, random_state=0).fit(X, y)
+        X_elsewhere = strict.asarray(X_DIGITS[:100], device=devices[1])
+        with pytest.raises(ValueError, match="same device"):
+            clf.predict(X_elsewhere)
+        with pytest.raises(ValueError, match="same device"):
+            clf.predict_proba(X_elsewhere)
+        assert clf.predict(X).device == devices[0]

@@ -37,6 +37,31 @@ def test_poisson_deviance_is_finite_where_the_mean_underflowed():
     assert poisson_deviance(y[:1], out[:1]) == 0.0
 
 
+@pytest.mark.parametrize("table", ["numpy", "array_api"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_underflowed_mean_of_a_positive_count_is_read_as_the_smallest_normal(
+    table, dtype
+):
+    # Issue 23: a positive count whose mean underflowed to 0 contributes
+    # y log(y / tiny) - y, tiny the dtype's smallest normal number, in both
+    # kernel tables.
+    y = np.array([[2.0], [0.0]], dtype=dtype)
+    out = np.zeros((2, 1), dtype=dtype)
+    tiny = np.finfo(dtype).tiny
+    expected = (2 * np.log(2.0) - 2 * np.log(float(tiny)) - 2) / 2
+    if table == "array_api":
+        strict = pytest.importorskip("array_api_strict")
+        from skperceptron._kernels import ArrayAPIKernels
+
+        kernels = ArrayAPIKernels(strict, strict.Device("CPU_DEVICE"))
+        loss = float(
+            poisson_deviance(strict.asarray(y), strict.asarray(out), kernels=kernels)
+        )
+    else:
+        loss = poisson_deviance(y, out)
+    assert loss == pytest.approx(expected, rel=1e-6)
+
+
 def test_poisson_deviance_is_unchanged_on_healthy_means():
     y = RNG.poisson(2.0, size=(30, 2)).astype(float)
     out = np.exp(RNG.randn(30, 2))
@@ -95,6 +120,15 @@ def test_check_gradients_validates_eps(eps, error, match):
     with pytest.raises(error, match=match):
         check_gradients(reg, X, Y_REG2, eps=eps)
     assert check_gradients(reg, X, Y_REG2, eps=1e-6) < 1e-6
+
+
+def test_check_gradients_refuses_an_eps_lost_next_to_one_parameter():
+    # Issue 23: one parameter too large for eps is enough: its central
+    # difference would be 0 / (2 eps), whatever its gradient.
+    reg = ScratchMLPRegressor(hidden_layer_sizes=(2,), max_iter=2).fit(X, Y_REG2)
+    reg.coefs_[1][0, 0] = 1e12
+    with pytest.raises(ValueError, match="eps=1e-06 is too small .* magnitude 1e"):
+        check_gradients(reg, X, Y_REG2, eps=1e-6)
 
 
 # ------------------------------------------------------ weightless batches
