@@ -890,9 +890,9 @@ class _BaseScratchMLP(BaseEstimator):
 
     def _check_namespace(self, X, method):
         """Refuse ``X`` from another namespace or device than the fitted model's."""
+        _refuse_autograd(f"{type(self).__name__}.{method}", X=X)
         if not get_config()["array_api_dispatch"]:
             return
-        _refuse_autograd(f"{type(self).__name__}.{method}", X=X)
         fitted, given = _kernels_of(self.coefs_[0]), _kernels_of(X)
         if _same_backend(fitted, given):
             return

@@ -341,6 +341,12 @@ def test_tensors_that_require_grad_are_refused_at_the_door():
         np.testing.assert_array_equal(
             clf.predict(X_grad.detach()).numpy(), clf.predict(X).numpy()
         )
+    # Without the dispatch too, for the NumPy path.
+    on_host = ScratchMLPClassifier((8,), max_iter=2).fit(X_DIGITS[:100], Y_DIGITS[:100])
+    with pytest.raises(ValueError, match="predict got X with requires_grad"):
+        on_host.predict(X_grad)
+    with pytest.raises(ValueError, match="fit got X with requires_grad"):
+        ScratchMLPClassifier().fit(X_grad, Y_DIGITS[:100])
     assert X_grad.requires_grad and X_grad.grad is None
     np.testing.assert_array_equal(X_grad.detach().numpy(), X_DIGITS[:100])
     for got, expected in zip(clf.coefs_, fitted):
