@@ -1451,7 +1451,8 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
 
     def _check_targets(self, y):
         check_classification_targets(y)
-        if type_of_target(y).startswith("multilabel"):
+        # Only a 2-D target of several columns can be multilabel.
+        if y.ndim == 2 and type_of_target(y).startswith("multilabel"):
             # scikit-learn calls any two integers a label indicator and trains
             # on them as they are: the log-loss of a target of 2 (or -1) has
             # no minimum.
