@@ -32,8 +32,10 @@ Benchmark skperceptron against scikit-learn's MLPClassifier on the bundled
 MNIST: both are fitted alternately in one process on the same data with the
 same settings, and the benchmark prints which kernels train (compiled or
 NumPy's), seconds per epoch, their ratio, test accuracy, predict time, peak
-memory, scaling tables, the cold start of a fresh process and, in the full
-run, the 15-second MNIST recipe."""
+memory, how far ours is from the BLAS floor (the batch gathers and matrix
+products alone), scaling tables, the cold start of a fresh process, a
+script's first fit in a fresh process and, in the full run, the 15-second
+MNIST recipe."""
 
 WARMUP_DESCRIPTION = """\
 Compile the compiled kernels (skperceptron[fast], numba) for every fit setting
