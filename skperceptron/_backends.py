@@ -30,6 +30,7 @@ from sklearn.utils._array_api import (
 )
 
 from ._kernels import NUMPY_KERNELS, ArrayAPIKernels
+from ._warn import warn
 
 #: What ``SKPERCEPTRON_KERNELS`` may be: the default picks numba when importable.
 KERNEL_CHOICES = ("auto", "numba", "numpy")
@@ -40,6 +41,12 @@ KERNEL_CHOICES = ("auto", "numba", "numpy")
 COMPILED_MIN_WORK = 10**8
 
 _compiled_table = None
+
+_NO_CACHE_MESSAGE = (
+    "numba cannot cache the compiled kernels (%s): neither skperceptron's "
+    "folder nor the user's cache folder is writable. Set the environment "
+    "variable NUMBA_CACHE_DIR to a writable folder."
+)
 
 
 def host_kernels(work=None):
@@ -68,6 +75,10 @@ def host_kernels(work=None):
         If ``SKPERCEPTRON_KERNELS`` holds another value.
     ImportError
         If ``SKPERCEPTRON_KERNELS=numba`` and numba cannot be imported.
+    RuntimeError
+        If ``SKPERCEPTRON_KERNELS=numba`` and numba has no writable folder to
+        cache the kernels in (without it, the first such call warns and
+        takes NumPy's table).
     """
     global _compiled_table
     choice = os.environ.get("SKPERCEPTRON_KERNELS", "auto").strip().lower() or "auto"
@@ -86,6 +97,16 @@ def host_kernels(work=None):
         except ImportError as error:
             # Remembered, so that a missing numba is looked for once.
             _compiled_table = error
+        except RuntimeError as error:
+            # numba refuses to define a cached kernel when it finds no folder
+            # to cache it in: neither the package's (a read-only
+            # site-packages) nor the user's cache folder is writable.
+            _compiled_table = RuntimeError(_NO_CACHE_MESSAGE % error)
+            if choice == "auto":
+                warn(
+                    str(_compiled_table) + " Training uses NumPy's kernels.",
+                    UserWarning,
+                )
         else:
             _compiled_table = NUMBA_KERNELS
     if isinstance(_compiled_table, ImportError):
@@ -94,6 +115,13 @@ def host_kernels(work=None):
                 "SKPERCEPTRON_KERNELS=numba asks for the compiled kernels, but numba "
                 "cannot be imported; install skperceptron[fast]."
             ) from _compiled_table
+        return NUMPY_KERNELS
+    if isinstance(_compiled_table, RuntimeError):
+        if choice == "numba":
+            raise RuntimeError(
+                f"SKPERCEPTRON_KERNELS=numba asks for the compiled kernels: "
+                f"{_compiled_table}"
+            )
         return NUMPY_KERNELS
     return _compiled_table
 
