@@ -28,7 +28,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
 from skperceptron import ScratchMLPClassifier
-from skperceptron._bench import ADAPTIVE_RECIPE, RECIPE, RECIPE_COMPONENTS
+from skperceptron._bench.recipe import ADAPTIVE_RECIPE, RECIPE, RECIPE_COMPONENTS
 from skperceptron.datasets import load_mnist
 
 #: The README's recipe before this search: an adaptive schedule that stops by

@@ -1,13 +1,18 @@
 """The ``bench`` command: its quick mode runs and reports every section."""
 
+import ast
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from skperceptron import _bench
 from skperceptron.__main__ import main
-from skperceptron._bench import (
+from skperceptron._bench.floor import FloorBuffers
+from skperceptron._bench.report import kernel_path
+from skperceptron._bench.sections import scaling_line
+from skperceptron._bench.timing import (
     describe_ratio,
     format_ratio,
     paired_ratio,
@@ -123,7 +128,7 @@ def test_quick_bench_prints_the_paired_ratio_beside_each_verdict(quick_run):
     _, results, _ = quick_run
     for cell in results["scaling"]["width"] + results["scaling"]["batch_size"]:
         value = cell.get("width", cell.get("batch_size"))
-        line = _bench.scaling_line(value, cell, 1)
+        line = scaling_line(value, cell, 1)
         assert format_ratio(cell["ratio"]) in line
         # A quick run's fits of a few milliseconds are too short to tell.
         assert line.endswith(
@@ -158,7 +163,7 @@ def test_the_floor_runs_the_networks_products_on_its_buffers():
     rng = np.random.default_rng(0)
     coefs = [rng.normal(size=(6, 4)), rng.normal(size=(4, 3))]
     X = rng.normal(size=(10, 6))
-    floor = _bench._FloorBuffers(coefs, 4, len(X), np.float64)
+    floor = FloorBuffers(coefs, 4, len(X), np.float64)
     assert floor.epoch(X, np.arange(10)) > 0
     # The last batch (rows 8 and 9): forward and the weight gradients.
     hidden = X[8:] @ coefs[0]
@@ -197,7 +202,34 @@ def test_quick_bench_says_which_kernels_ran_and_times_the_cold_start(quick_run):
 
 
 def test_the_kernel_line_follows_the_environment(monkeypatch):
-    from skperceptron._bench import kernel_path
-
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
     assert kernel_path() == "NumPy (SKPERCEPTRON_KERNELS=numpy)"
+
+
+# The bench package's modules, each allowed to import only those before it.
+BENCH_MODULES = [
+    "settings",
+    "timing",
+    "floor",
+    "fresh",
+    "recipe",
+    "sections",
+    "report",
+    "command",
+]
+
+
+def test_the_bench_modules_import_one_way():
+    folder = Path(_bench.__file__).parent
+    assert sorted(BENCH_MODULES) == sorted(
+        path.stem for path in folder.glob("*.py") if path.stem != "__init__"
+    )
+    for position, name in enumerate(BENCH_MODULES):
+        imported = set()
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    imported.add(node.module)
+                else:
+                    imported.update(alias.name for alias in node.names)
+        assert imported <= set(BENCH_MODULES[:position]), (name, imported)

@@ -9,7 +9,12 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skperceptron import ScratchMLPClassifier
-from skperceptron._bench import ADAPTIVE_RECIPE, RECIPE, RECIPE_COMPONENTS, recipe
+from skperceptron._bench.recipe import (
+    ADAPTIVE_RECIPE,
+    RECIPE,
+    RECIPE_COMPONENTS,
+    recipe,
+)
 from skperceptron.datasets import load_mnist
 
 
