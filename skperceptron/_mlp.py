@@ -55,6 +55,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._activations import HIDDEN_ACTIVATIONS
 from ._kernels import ArrayAPIKernels, host_kernels, numpy_dtype
 from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
 from ._network import Batches, Network, Workspace
@@ -110,7 +111,7 @@ class _BaseScratchMLP(BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
