@@ -1142,8 +1142,13 @@ _SHARED_PARAMETERS_DOC = """
         The ith element represents the number of neurons in the ith hidden
         layer. ``()`` means no hidden layer: a single layer of output neurons.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function for the hidden layers.
+    activation : str, default='relu'
+        Activation function for the hidden layers: ``'identity'``,
+        ``'logistic'``, ``'tanh'`` or ``'relu'``, as in scikit-learn, or,
+        ours only (scikit-learn rejects them): ``'leaky_relu'`` (slope 0.01
+        below 0), ``'elu'`` (alpha 1), ``'gelu'`` (the exact ``z Phi(z)``),
+        ``'silu'`` (``z sigmoid(z)``), ``'softplus'`` (``log(1 + exp(z))``)
+        and ``'mish'`` (``z tanh(softplus(z))``).
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The solver for weight optimization: L-BFGS-B from scipy, stochastic
