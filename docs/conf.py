@@ -121,5 +121,5 @@ html_css_files = ["custom.css"]
 # Pages without sub-pages need no section navigation.
 html_sidebars = {
     page: []
-    for page in ("index", "drop_in", "api", "internals", "benchmarks", "scaling")
+    for page in "index drop_in api internals benchmarks scaling changes".split()
 }

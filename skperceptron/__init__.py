@@ -7,6 +7,8 @@ backpropagation, losses and optimizers are this package's own NumPy code.
 
 import importlib
 
+# The one place the version is written: the build reads it from here
+# (pyproject.toml's dynamic version), so the installed metadata agrees.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from . import __version__
@@ -49,8 +50,16 @@ def main(argv=None):
         The process exit status. Invalid arguments exit with status 2 and a
         one-line message, before any work starts, as argparse does.
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse reports them all with the top-level usage; after the
+        # command's name, the command's own usage says what it takes.
+        after_command = argv.index(unknown[0]) > argv.index(args.command)
+        (args.parser if after_command else parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
     args.check(args.parser, args)
     module = importlib.import_module(args.module)
     return module.run(args) or 0
@@ -75,7 +84,7 @@ def build_parser(prog=None):
         "as drop-in scikit-learn estimators.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
+        "--version", action="version", version=f"skperceptron {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -86,7 +95,7 @@ def build_parser(prog=None):
     )
     demo.add_argument(
         "--out",
-        type=Path,
+        type=_path,
         default=Path("skperceptron-demo"),
         metavar="FOLDER",
         help="folder for the plots and the HTML report (default: "
@@ -135,14 +144,14 @@ def build_parser(prog=None):
     )
     bench.add_argument(
         "--json",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE",
         help="also write every number to FILE, in JSON",
     )
     bench.add_argument(
         "--plot",
-        type=Path,
+        type=_path,
         default=None,
         metavar="FILE",
         help="write a PNG plot of the results to FILE (needs matplotlib)",
@@ -168,6 +177,13 @@ def _positive_int(text):
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _path(text):
+    """Read a path option; an empty one would quietly mean the current folder."""
+    if not text:
+        raise argparse.ArgumentTypeError("expected a path, got an empty string")
+    return Path(text)
 
 
 def _check_demo(parser, args):
@@ -196,16 +212,18 @@ def _check_bench(parser, args):
 def _folder_problem(folder, create=True):
     """Say why files cannot be written in ``folder``; None when they can.
 
-    With ``create``, a missing folder is fine when its nearest existing
-    parent is a writable folder (the command creates it).
+    With ``create``, a missing folder is fine when a folder can be made in its
+    nearest existing parent (the command creates it). Writing is tried, not
+    guessed from permission bits, which do not stop root and know nothing of
+    read-only or virtual file systems such as /proc; the trial leaves nothing
+    behind.
     """
     folder = Path(folder)
     if folder.exists():
         if not folder.is_dir():
             return f"{folder} exists and is not a folder"
-        if not os.access(folder, os.W_OK | os.X_OK):
-            return f"cannot write in the folder {folder}"
-        return None
+        reason = _write_error(folder)
+        return reason and f"cannot write in the folder {folder} ({reason})"
     if not create:
         return f"the folder {folder} does not exist"
     parent = folder.absolute().parent
@@ -213,8 +231,20 @@ def _folder_problem(folder, create=True):
         parent = parent.parent
     if not parent.is_dir():
         return f"cannot create {folder}: {parent} is not a folder"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot create {folder}: cannot write in {parent}"
+    reason = _write_error(parent)
+    return reason and f"cannot create {folder}: cannot write in {parent} ({reason})"
+
+
+def _write_error(folder):
+    """Make a folder and a file in it inside ``folder``, then remove them.
+
+    Returns the system's reason when that fails, None when it works.
+    """
+    try:
+        with tempfile.TemporaryDirectory(dir=folder) as trial:
+            Path(trial, "trial").write_bytes(b"")
+    except OSError as error:
+        return error.strerror or str(error)
     return None
 
 

@@ -39,7 +39,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 
-from ._kernels import COMPILED_MIN_WORK, NUMPY_KERNELS, host_kernels
+from ._backends import COMPILED_MIN_WORK, host_kernels
+from ._kernels import NUMPY_KERNELS
+from ._machine import format_load, load_average
 from ._mlp import ScratchMLPClassifier
 from .datasets import load_mnist
 
@@ -200,7 +202,7 @@ def _benchmark(settings, with_recipe):
         ),
         "machine": _machine(),
         "settings": {**settings, "network": _jsonable(NETWORK)},
-        "load_before": list(os.getloadavg()),
+        "load_before": load_average(),
     }
     _print_machine(results)
     X_train, y_train = load_mnist("train", return_X_y=True)
@@ -315,12 +317,12 @@ def _benchmark(settings, with_recipe):
 
     if with_recipe:
         results["recipe"] = _recipe(X_train, y_train, X_test, y_test)
-    results["load_after"] = list(os.getloadavg())
+    results["load_after"] = load_average()
     print(
         "\nload average (1, 5, 15 min): before "
-        + ", ".join(f"{x:.2f}" for x in results["load_before"])
+        + format_load(results["load_before"])
         + "; after "
-        + ", ".join(f"{x:.2f}" for x in results["load_after"])
+        + format_load(results["load_after"])
     )
     return results
 
@@ -693,10 +695,7 @@ def _print_machine(results):
         )
     print(f"OPENBLAS_* environment: {machine['openblas_env'] or 'none set'}")
     print(f"kernels: {machine['kernels']}")
-    print(
-        "load average (1, 5, 15 min): "
-        + ", ".join(f"{x:.2f}" for x in results["load_before"])
-    )
+    print("load average (1, 5, 15 min): " + format_load(results["load_before"]))
 
 
 def _jsonable(params):

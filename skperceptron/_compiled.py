@@ -28,11 +28,13 @@ are left to NumPy: tanh (NumPy's vectorised tanh is several times faster
 than a loop of libm calls), the losses, the products.
 """
 
+import importlib
+
 import numpy as np
 from numba import njit
 
 from ._activations import LEAKY_RELU_SLOPE
-from ._kernels import NumpyKernels, dropout_keys, dropout_threshold, host_kernels
+from ._kernels import NumpyKernels, dropout_keys, dropout_threshold
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)
 
@@ -217,8 +219,11 @@ class NumbaKernels(NumpyKernels):
     """
 
     def __reduce__(self):
-        # Unpickled as the host table where it is loaded: NumPy's without numba.
-        return (host_kernels, ())
+        # Unpickled as the host table where it is loaded: NumPy's without
+        # numba. The chooser sits above this module, which does not import
+        # it: pickle only records its name.
+        chooser = importlib.import_module("skperceptron._backends").host_kernels
+        return (chooser, ())
 
     def bias_activation(self, z, intercept, activation):
         """Return ``f(z + intercept)``, computed in place in ``z``."""
@@ -334,5 +339,6 @@ def _contiguous(array):
 
 
 #: The compiled kernel table, for fits on NumPy arrays large enough to repay
-#: loading it (see ``host_kernels``) when numba is importable.
+#: loading it (see :func:`skperceptron._backends.host_kernels`) when numba is
+#: importable.
 NUMBA_KERNELS = NumbaKernels()

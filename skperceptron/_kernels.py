@@ -35,9 +35,9 @@ Three tables exist:
   that a batch allocates nothing but the dropout draw's working blocks.
 - ``NUMBA_KERNELS`` (:mod:`skperceptron._compiled`): NumPy's table with
   compiled loops that fuse the chains of element-wise operations NumPy runs
-  pass by pass. :func:`host_kernels` picks it, when numba is importable (the
-  ``fast`` extra), for fits whose epoch is large enough to repay loading it
-  (:data:`COMPILED_MIN_WORK`); the environment variable
+  pass by pass. :func:`skperceptron._backends.host_kernels` picks it, when
+  numba is importable (the ``fast`` extra), for fits whose epoch is large
+  enough to repay loading it; the environment variable
   ``SKPERCEPTRON_KERNELS`` (``numpy`` or ``numba``) overrides the choice.
 - :class:`ArrayAPIKernels`, for any array-API namespace (PyTorch, CuPy,
   array-api-strict) on any device: functional code, since the array API has
@@ -49,7 +49,6 @@ a functional one a new array, so the caller's code is the same for both.
 """
 
 import math
-import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -479,77 +478,11 @@ class NumpyKernels(ComposedUpdates):
 NUMPY_KERNELS = NumpyKernels()
 
 
-#: What ``SKPERCEPTRON_KERNELS`` may be: the default picks numba when importable.
-KERNEL_CHOICES = ("auto", "numba", "numpy")
-
-#: The smallest work (samples times parameters, about the multiply-adds of one
-#: epoch) for which the default picks the compiled kernels: loading them costs
-#: a fresh process about half a second, which smaller fits would not repay.
-COMPILED_MIN_WORK = 10**8
-
-_compiled_table = None
-
-
-def host_kernels(work=None):
-    """Return the kernel table for NumPy arrays: compiled ones when they pay.
-
-    The compiled table (:mod:`skperceptron._compiled`) when numba is
-    importable and ``work`` is at least :data:`COMPILED_MIN_WORK` (or None),
-    else :data:`NUMPY_KERNELS`, so that small fits never import numba. The
-    environment variable ``SKPERCEPTRON_KERNELS`` decides otherwise: ``numpy``
-    always takes the NumPy table, ``numba`` always the compiled one.
-
-    Parameters
-    ----------
-    work : int or None, default=None
-        Samples times parameters of what the table will run (one epoch of a
-        fit); None for "as much as it takes".
-
-    Returns
-    -------
-    kernels : NumpyKernels
-
-    Raises
-    ------
-    ValueError
-        If ``SKPERCEPTRON_KERNELS`` holds another value.
-    ImportError
-        If ``SKPERCEPTRON_KERNELS=numba`` and numba cannot be imported.
-    """
-    global _compiled_table
-    choice = os.environ.get("SKPERCEPTRON_KERNELS", "auto").strip().lower() or "auto"
-    if choice not in KERNEL_CHOICES:
-        raise ValueError(
-            "The environment variable SKPERCEPTRON_KERNELS must be one of "
-            f"{', '.join(KERNEL_CHOICES)}; got {choice!r}."
-        )
-    if choice == "numpy" or (
-        choice == "auto" and work is not None and work < COMPILED_MIN_WORK
-    ):
-        return NUMPY_KERNELS
-    if _compiled_table is None:
-        try:
-            from ._compiled import NUMBA_KERNELS
-        except ImportError as error:
-            # Remembered, so that a missing numba is looked for once.
-            _compiled_table = error
-        else:
-            _compiled_table = NUMBA_KERNELS
-    if isinstance(_compiled_table, ImportError):
-        if choice == "numba":
-            raise ImportError(
-                "SKPERCEPTRON_KERNELS=numba asks for the compiled kernels, but numba "
-                "cannot be imported; install skperceptron[fast]."
-            ) from _compiled_table
-        return NUMPY_KERNELS
-    return _compiled_table
-
-
 def kernels_for(array):
     """Return the kernel table of ``array``'s backend.
 
     NumPy arrays get :data:`NUMPY_KERNELS` (a compiled table is chosen per
-    fit, see :func:`host_kernels`); any other array the
+    fit, see :func:`skperceptron._backends.host_kernels`); any other array the
     :class:`ArrayAPIKernels` of its namespace and device.
     """
     if isinstance(array, np.ndarray):

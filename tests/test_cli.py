@@ -1,7 +1,9 @@
 """The command line follows the conventions of well-kept Python tools."""
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,10 +21,10 @@ def run_cli(*args, code=None):
     )
 
 
-def test_version_names_the_program_as_invoked():
+def test_version_names_the_package_not_the_command():
     completed = run_cli("--version")
     assert completed.returncode == 0
-    assert completed.stdout == f"python -m skperceptron {__version__}\n"
+    assert completed.stdout == f"skperceptron {__version__}\n"
 
 
 @pytest.mark.parametrize("command", [[], ["demo"], ["bench"]])
@@ -110,3 +112,69 @@ def test_demo_creates_a_missing_output_folder(tmp_path, monkeypatch):
     assert main(["demo", "--quick", "--out", str(out)]) == 0
     (args,) = ran
     assert args.out == out and args.quick and not args.verbose
+    # The check tried writing there and left nothing behind; the run creates it.
+    assert list(tmp_path.iterdir()) == []
+    out.mkdir(parents=True)
+    assert main(["demo", "--out", str(out)]) == 0
+    assert list(out.iterdir()) == []
+
+
+def usage_and_error(capsys, argv):
+    """Return the first line of the usage and the error line, after exit 2."""
+    with pytest.raises(SystemExit) as exit:
+        main(argv)
+    assert exit.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    return lines[0], lines[-1]
+
+
+def test_a_bad_option_shows_the_usage_of_the_command_it_follows(capsys, no_work):
+    prog = build_parser().prog
+    usage, error = usage_and_error(capsys, ["demo", "--quick", "--fast"])
+    assert usage.startswith(f"usage: {prog} demo [-h] ")
+    assert error == f"{prog} demo: error: unrecognized arguments: --fast"
+    usage, error = usage_and_error(capsys, ["bench", "--fast", "--quick"])
+    assert usage.startswith(f"usage: {prog} bench [-h] ")
+    assert error == f"{prog} bench: error: unrecognized arguments: --fast"
+    # Before the command's name, it is the program's option that is wrong.
+    usage, error = usage_and_error(capsys, ["--fast", "demo"])
+    assert usage == f"usage: {prog} [-h] [--version] COMMAND ..."
+    assert error == f"{prog}: error: unrecognized arguments: --fast"
+
+
+@pytest.mark.parametrize("option", ["demo --out", "bench --json", "bench --plot"])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(
+    option, capsys, no_work
+):
+    command, name = option.split()
+    line = error_line(capsys, [command, "--quick", name, ""])
+    assert line.endswith(f"argument {name}: expected a path, got an empty string")
+
+
+# /proc takes no new files or folders, even from root, whom permission bits do
+# not stop: only trying to write there tells. A test run as root must see it.
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ["demo", "--out", "/proc"],
+            "argument --out: cannot write in the folder /proc",
+        ),
+        (
+            ["demo", "--quick", "--out", "/proc/skperceptron-demo/plots"],
+            "argument --out: cannot create /proc/skperceptron-demo/plots: "
+            "cannot write in /proc",
+        ),
+        (
+            ["bench", "--quick", "--json", "/proc/bench.json"],
+            "argument --json: cannot write in the folder /proc",
+        ),
+    ],
+)
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(
+    argv, expected, capsys, no_work
+):
+    line = error_line(capsys, argv)
+    # The system's reason follows, in parentheses.
+    assert re.search(rf"{re.escape(expected)} \([^()]+\)$", line), line

@@ -16,8 +16,9 @@ from mlp_configurations import CONFIGURATIONS, features, targets
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
-from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor, _kernels
-from skperceptron._kernels import COMPILED_MIN_WORK, NUMPY_KERNELS, host_kernels
+from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor, _backends, _kernels
+from skperceptron._backends import COMPILED_MIN_WORK, host_kernels
+from skperceptron._kernels import NUMPY_KERNELS
 from skperceptron._optimizers import SGD, Adam
 
 pytest.importorskip("numba")
@@ -315,7 +316,7 @@ def test_the_table_follows_the_work_and_the_environment(monkeypatch):
 
 
 def test_without_numba_the_numpy_table_runs(monkeypatch):
-    monkeypatch.setattr(_kernels, "_compiled_table", ImportError("no numba"))
+    monkeypatch.setattr(_backends, "_compiled_table", ImportError("no numba"))
     monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
     assert host_kernels() is NUMPY_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")

@@ -1,14 +1,18 @@
 """``python -m skperceptron demo``: the progress, the table, the plots, the report."""
 
+import ast
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
-from skperceptron import _demo
+from skperceptron import _demo, _machine
 from skperceptron.__main__ import build_parser
+from skperceptron._demo import stories
+from skperceptron._demo.report import html_report
 
 STORIES = ["1. single neuron", "2. height/weight", "3. hand-set weights", "4. spiral"]
 PLOTS = [
@@ -27,6 +31,24 @@ TINY = {
     "hidden": (16,),
     "mnist_max_iter": 2,
 }
+
+
+# The report's table head, and how the printed output and the report record the
+# machine's load.
+TABLE_HEADERS = [
+    "story",
+    "data",
+    "model",
+    "skperceptron",
+    "fit time (s)",
+    "scikit-learn MLP",
+    "fit time (s)",
+]
+LOAD = r"\d+\.\d\d, \d+\.\d\d, \d+\.\d\d"
+LOAD_LINE = (
+    rf"load average \(1, 5, 15 min\) {LOAD} before the run, {LOAD} after, "
+    r"on \d+ CPU cores"
+)
 
 
 def demo_args(*argv):
@@ -49,23 +71,24 @@ class ReportParser(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.sources, self.cells, self.scripts = [], [], 0
-        self.in_cell = False
+        self.sources, self.cells, self.headers, self.scripts = [], [], [], 0
+        self.in_cell = None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         self.sources += [attrs[key] for key in ("src", "href") if key in attrs]
         self.scripts += tag == "script"
-        self.in_cell = tag == "td"
-        if tag == "td":
-            self.cells.append("")
+        self.in_cell = {"td": self.cells, "th": self.headers}.get(tag)
+        if self.in_cell is not None:
+            self.in_cell.append("")
 
     def handle_endtag(self, tag):
-        self.in_cell = self.in_cell and tag != "td"
+        if tag in ("td", "th"):
+            self.in_cell = None
 
     def handle_data(self, data):
-        if self.in_cell:
-            self.cells[-1] += data
+        if self.in_cell is not None:
+            self.in_cell[-1] += data
 
 
 def read_report(path):
@@ -95,6 +118,14 @@ def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
 
     rows = table_rows(output)
     assert list(rows) == [*STORIES, "5. MNIST"]
+    # The time columns say what they hold; the load they swing with follows.
+    header = output[output.index("story  ") :].splitlines()[0]
+    assert re.fullmatch(
+        r"story +data +model +skperceptron +fit time \(s\) +scikit-learn MLP +"
+        r"fit time \(s\)",
+        header,
+    )
+    assert re.search(LOAD_LINE, output)
     assert rows["3. hand-set weights"].count("p = 0.649864477526152") == 2
     mnist_row = rows["5. MNIST"]
     accuracies = [float(a) for a in re.findall(r"test accuracy ([\d.]+)", mnist_row)]
@@ -111,13 +142,15 @@ def test_demo_quick_prints_the_table_and_writes_plots_and_report(tmp_path):
             assert image.format == "PNG"
             image.verify()
     report = read_report(out / "index.html")
+    assert report.headers == TABLE_HEADERS
+    assert re.search(LOAD_LINE, " ".join((out / "index.html").read_text().split()))
     assert sorted(set(report.sources)) == sorted(PLOTS)  # relative, nothing else
     assert report.scripts == 0
     assert "p = 0.649864477526152" in report.cells
 
 
 def test_demo_verbose_prints_every_epoch(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
+    monkeypatch.setitem(stories.SETTINGS, "quick", TINY)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     out = tmp_path / "plots"
     assert _demo.run(demo_args("--quick", "--verbose", "--out", str(out))) == 0
@@ -133,7 +166,7 @@ def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(_demo.SETTINGS, "quick", TINY)
+    monkeypatch.setitem(stories.SETTINGS, "quick", TINY)
     out = tmp_path / "plots"
     assert _demo.run(demo_args("--quick", "--out", str(out))) == 0
     output = capsys.readouterr().out
@@ -147,10 +180,12 @@ def test_demo_without_matplotlib_still_prints_the_table_and_a_report(
 
 
 def test_html_report_escapes_and_describes_every_story():
-    row = _demo.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
-    page = _demo.html_report([row], ["loss_curves.png"], "quick run", 3.0)
+    row = stories.Row("1. <b>", "d", "m", "r & r", 1.0, "s", 2.0)
+    load = ([0.5, 0.25, 0.75], [1.0, 2.0, 3.0])
+    page = html_report([row], ["loss_curves.png"], "quick run", 3.0, load)
+    assert "0.50, 0.25, 0.75 before the run, 1.00, 2.00, 3.00 after, on " in page
     assert "<b>" not in page.split("<table>")[1] and "r &amp; r" in page
-    for title, sentence in _demo.STORIES:
+    for title, sentence in stories.STORIES:
         assert title in page and sentence in page
     assert not re.search(r"https?://", page)
 
@@ -159,3 +194,33 @@ def test_demo_default_output_folder():
     args = demo_args()
     assert str(args.out) == "skperceptron-demo" and not args.quick
     assert not args.verbose
+
+
+# The demo package's modules, each allowed to import only those before it.
+DEMO_MODULES = ["progress", "plots", "stories", "report", "command"]
+
+
+def test_the_demo_modules_import_one_way():
+    folder = Path(_demo.__file__).parent
+    assert sorted(DEMO_MODULES) == sorted(
+        path.stem for path in folder.glob("*.py") if path.stem != "__init__"
+    )
+    for position, name in enumerate(DEMO_MODULES):
+        imported = set()
+        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    imported.add(node.module)
+                else:
+                    imported.update(alias.name for alias in node.names)
+        assert imported <= set(DEMO_MODULES[:position]), (name, imported)
+
+
+def test_the_load_is_read_or_said_unknown(monkeypatch):
+    load = _machine.load_average()
+    assert len(load) == 3 and all(value >= 0 for value in load)
+    assert re.fullmatch(LOAD, _machine.format_load(load))
+    # Windows keeps no load average: the apps say so instead of failing.
+    monkeypatch.delattr("os.getloadavg")
+    assert _machine.load_average() is None
+    assert _machine.format_load(None) == "unknown"

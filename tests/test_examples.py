@@ -53,8 +53,10 @@ def test_plot_spiral(tmp_path):
     (ours,) = re.findall(pattern.format("skperceptron"), out)
     (theirs,) = re.findall(pattern.format("scikit-learn"), out)
     ours, theirs = [float(a) for a in ours], [float(a) for a in theirs]
-    assert ours[0] >= theirs[0] and ours[1] >= theirs[1]
-    assert ours[1] > 0.7
+    # Same settings, same random_state: the same regions, up to rounding.
+    assert abs(ours[0] - theirs[0]) <= 0.01 and abs(ours[1] - theirs[1]) <= 0.01
+    # Regions that follow the arms: most held-out points fall on their own.
+    assert ours[1] > 0.85
 
 
 def test_plot_mnist_grid_search(tmp_path):

@@ -8,21 +8,16 @@ of CI's two) lies in the declared range.
 """
 
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
-
-tomllib = pytest.importorskip("tomllib")
-
-ROOT = Path(__file__).resolve().parents[1]
+from project_files import ROOT, pyproject
 
 
 def _declared():
     """The runtime dependencies and those of the ``fast`` extra (numba)."""
-    with open(ROOT / "pyproject.toml", "rb") as file:
-        project = tomllib.load(file)["project"]
+    project = pyproject()
     dependencies = project["dependencies"] + project["optional-dependencies"]["fast"]
     return {req.name: req.specifier for req in map(Requirement, dependencies)}
 

@@ -19,8 +19,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
 from skperceptron._losses import LOSS_FOR_OUTPUT
-from skperceptron._mlp import _MAX_CHUNK_BYTES, _NON_FINITE_MESSAGE
 from skperceptron._network import Network, Workspace
+from skperceptron._prediction import MAX_CHUNK_BYTES as _MAX_CHUNK_BYTES
+from skperceptron._training import NON_FINITE_MESSAGE as _NON_FINITE_MESSAGE
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -11,7 +11,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skperceptron import ScratchMLPClassifier
-from skperceptron._demo import (
+from skperceptron._demo.stories import (
     HAND_SET_COEFS,
     HAND_SET_INTERCEPTS,
     HAND_SET_X,

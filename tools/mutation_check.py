@@ -46,6 +46,7 @@ EXTENSION_TESTS = ("tests/test_extensions.py",)
 GATHER_TESTS = ("tests/test_fast_path.py", "tests/test_parity.py", "-k", "sklearn")
 CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
 WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
+STOPPING_TESTS = ("tests/test_parity.py", "-k", "stochastic and (adaptive or early)")
 COMPILED_TESTS = ("tests/test_compiled.py",)
 
 ACTIVATIONS = "skperceptron/_activations.py"
@@ -54,7 +55,10 @@ OPTIMIZERS = "skperceptron/_optimizers.py"
 NETWORK = "skperceptron/_network.py"
 KERNELS = "skperceptron/_kernels.py"
 MLP = "skperceptron/_mlp.py"
+BASE = "skperceptron/_base.py"
+PREDICTION = "skperceptron/_prediction.py"
 COMPILED = "skperceptron/_compiled.py"
+TRAINING = "skperceptron/_training.py"
 
 
 def _mutations(path, tests, *triples):
@@ -332,7 +336,7 @@ MUTATIONS = [
         ),
     ),
     *_mutations(
-        MLP,
+        PREDICTION,
         CHUNK_TESTS,
         (
             "last-partial-chunk-dropped",
@@ -341,12 +345,32 @@ MUTATIONS = [
         ),
     ),
     *_mutations(
-        MLP,
+        BASE,
         WARM_START_TESTS,
         (
             "warm-start-redraws",
             "        if first_pass:\n",
             "        if first_pass or self.warm_start:\n",
+        ),
+    ),
+    # The stopping rules live in the trainer.
+    *_mutations(
+        TRAINING,
+        STOPPING_TESTS,
+        (
+            "early-stopping-keeps-the-last-epoch",
+            "network.params[...] = best_params",
+            "best_params[...] = network.params",
+        ),
+        (
+            "tol-rule-without-tol",
+            "record.loss_curve[-1] > record.best_loss - self.settings.tol",
+            "record.loss_curve[-1] > record.best_loss",
+        ),
+        (
+            "validation-tol-rule-inverted",
+            "score < record.best_validation_score + self.settings.tol",
+            "score > record.best_validation_score + self.settings.tol",
         ),
     ),
     Mutation(

@@ -1,0 +1,82 @@
+"""The package's modules import one way: no cycle, and the core above no estimator.
+
+Read from the source (every ``import`` statement, at module level or inside a
+function), so that a lazy import that climbs back counts as well.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "skperceptron"
+
+#: The core: knows nothing of scikit-learn, the estimators or the trainer.
+CORE = {"_activations", "_losses", "_kernels", "_compiled", "_network", "_optimizers"}
+
+
+def _module_name(path):
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path):
+    """Return the package modules and the other modules ``path`` imports."""
+    name = _module_name(path)
+    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
+    internal, external = set(), set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, *(node.module or "").split(".")]).strip(".")
+                names = [alias.name for alias in node.names]
+                modules = {f"{target}.{n}".strip(".") for n in names}
+                internal |= {m for m in modules if m in ALL} or {target}
+            else:
+                external.add(node.module)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("skperceptron."):
+                    internal.add(alias.name.removeprefix("skperceptron."))
+                else:
+                    external.add(alias.name)
+    return internal - {"", name}, external
+
+
+ALL = {_module_name(path) for path in PACKAGE.rglob("*.py")}
+GRAPH = {_module_name(path): _imports(path) for path in PACKAGE.rglob("*.py")}
+
+
+def test_the_imports_have_no_cycle():
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for target in sorted(GRAPH.get(module, (set(), set()))[0]):
+            if state.get(target) == "open":
+                pytest.fail("import cycle: " + " -> ".join([*path, module, target]))
+            if target not in state:
+                visit(target, [*path, module])
+        state[module] = "done"
+
+    for module in sorted(GRAPH):
+        if module not in state:
+            visit(module, [])
+
+
+@pytest.mark.parametrize("module", sorted(CORE))
+def test_the_core_imports_only_the_core(module):
+    internal, external = GRAPH[module]
+    assert internal <= CORE, f"{module} imports {sorted(internal - CORE)}"
+    # scikit-learn's vendored array-api-compat is no estimator API.
+    assert not {
+        name
+        for name in external
+        if name.split(".")[0] == "sklearn" and name != "sklearn.externals"
+    }
+
+
+def test_the_trainer_knows_no_estimator():
+    internal, _ = GRAPH["_training"]
+    assert not internal & {"_mlp", "_base", "_params"}
