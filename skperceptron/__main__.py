@@ -1,9 +1,10 @@
-"""Command line: ``python -m skperceptron {demo,bench}`` or ``skperceptron``.
+"""Command line: ``python -m skperceptron {demo,bench,warmup}`` or ``skperceptron``.
 
 The options of every command are defined and checked here, before any work
 starts; the command itself lives in its own private module (``_demo``,
-``_bench``) with a ``run(args)`` function, imported only when it runs, so
-that ``--help`` answers without importing scikit-learn or matplotlib.
+``_bench``, ``_warmup``) with a ``run(args)`` function, imported only when it
+runs, so that ``--help`` answers without importing scikit-learn or
+matplotlib.
 """
 
 import argparse
@@ -32,8 +33,16 @@ Benchmark skperceptron against scikit-learn's MLPClassifier on the bundled
 MNIST: both are fitted alternately in one process on the same data with the
 same settings, and the benchmark prints which kernels train (compiled or
 NumPy's), seconds per epoch, their ratio, test accuracy, predict time, peak
-memory, scaling tables, the cold start of a fresh process and, in the full
-run, the 15-second MNIST recipe."""
+memory, how far ours is from the BLAS floor (the batch gathers and matrix
+products alone), scaling tables, the cold start of a fresh process, a
+script's first fit in a fresh process and, in the full run, the 15-second
+MNIST recipe."""
+
+WARMUP_DESCRIPTION = """\
+Compile the compiled kernels (skperceptron[fast], numba) for every fit setting
+and write them to numba's disk cache, so that no later process pays the
+compile (a few seconds): run it once after installing or upgrading. Without
+it, the first large fit compiles what it needs and caches it the same way."""
 
 
 def main(argv=None):
@@ -157,6 +166,15 @@ def build_parser(prog=None):
         help="write a PNG plot of the results to FILE (needs matplotlib)",
     )
     bench.set_defaults(module="skperceptron._bench", check=_check_bench, parser=bench)
+
+    warmup = commands.add_parser(
+        "warmup",
+        help="compile the numba kernels into numba's cache (once, after install)",
+        description=WARMUP_DESCRIPTION,
+    )
+    warmup.set_defaults(
+        module="skperceptron._warmup", check=lambda parser, args: None, parser=warmup
+    )
     return parser
 
 

@@ -10,6 +10,7 @@ array-namespace plumbing the estimators, the trainer and the utilities share:
   :class:`~skperceptron._kernels.ArrayAPIKernels` under ``array_api_dispatch``);
 - :func:`to_numpy`, :func:`like`, :func:`copy_array`, :func:`ravel` and
   :func:`same_backend` move, copy and compare arrays of any namespace;
+- :func:`refuse_autograd` turns away tensors that record gradients;
 - :func:`parameter_dtype` says which dtype the parameters are trained in.
 
 The compiled table imports NumPy's, and neither imports this module: imports
@@ -20,6 +21,7 @@ import os
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.externals.array_api_compat import array_namespace, is_array_api_obj
 from sklearn.utils._array_api import (
     _convert_to_numpy,
     _is_numpy_namespace,
@@ -28,6 +30,7 @@ from sklearn.utils._array_api import (
 )
 
 from ._kernels import NUMPY_KERNELS, ArrayAPIKernels
+from ._warn import warn
 
 #: What ``SKPERCEPTRON_KERNELS`` may be: the default picks numba when importable.
 KERNEL_CHOICES = ("auto", "numba", "numpy")
@@ -38,6 +41,12 @@ KERNEL_CHOICES = ("auto", "numba", "numpy")
 COMPILED_MIN_WORK = 10**8
 
 _compiled_table = None
+
+_NO_CACHE_MESSAGE = (
+    "numba cannot cache the compiled kernels (%s): neither skperceptron's "
+    "folder nor the user's cache folder is writable. Set the environment "
+    "variable NUMBA_CACHE_DIR to a writable folder."
+)
 
 
 def host_kernels(work=None):
@@ -66,6 +75,10 @@ def host_kernels(work=None):
         If ``SKPERCEPTRON_KERNELS`` holds another value.
     ImportError
         If ``SKPERCEPTRON_KERNELS=numba`` and numba cannot be imported.
+    RuntimeError
+        If ``SKPERCEPTRON_KERNELS=numba`` and numba has no writable folder to
+        cache the kernels in (without it, the first such call warns and
+        takes NumPy's table).
     """
     global _compiled_table
     choice = os.environ.get("SKPERCEPTRON_KERNELS", "auto").strip().lower() or "auto"
@@ -84,6 +97,16 @@ def host_kernels(work=None):
         except ImportError as error:
             # Remembered, so that a missing numba is looked for once.
             _compiled_table = error
+        except RuntimeError as error:
+            # numba refuses to define a cached kernel when it finds no folder
+            # to cache it in: neither the package's (a read-only
+            # site-packages) nor the user's cache folder is writable.
+            _compiled_table = RuntimeError(_NO_CACHE_MESSAGE % error)
+            if choice == "auto":
+                warn(
+                    str(_compiled_table) + " Training uses NumPy's kernels.",
+                    UserWarning,
+                )
         else:
             _compiled_table = NUMBA_KERNELS
     if isinstance(_compiled_table, ImportError):
@@ -92,6 +115,13 @@ def host_kernels(work=None):
                 "SKPERCEPTRON_KERNELS=numba asks for the compiled kernels, but numba "
                 "cannot be imported; install skperceptron[fast]."
             ) from _compiled_table
+        return NUMPY_KERNELS
+    if isinstance(_compiled_table, RuntimeError):
+        if choice == "numba":
+            raise RuntimeError(
+                f"SKPERCEPTRON_KERNELS=numba asks for the compiled kernels: "
+                f"{_compiled_table}"
+            )
         return NUMPY_KERNELS
     return _compiled_table
 
@@ -140,14 +170,39 @@ def parameter_dtype(dtype, kernels):
 def to_numpy(array):
     """Return an array of any namespace (or None) as a NumPy array on the host.
 
-    NumPy arrays and sparse matrices are returned as they are.
+    With or without ``array_api_dispatch``: a model trained under it holds
+    its parameters in that namespace, possibly on a GPU, after the dispatch
+    is off. NumPy arrays and sparse matrices are returned as they are, and
+    other array-likes (lists, pandas objects) as given.
     """
     if array is None or isinstance(array, np.ndarray) or sp.issparse(array):
         return array
-    xp, is_array_api = get_namespace(array)
-    if not is_array_api:
+    if not is_array_api_obj(array):
         return array
-    return _convert_to_numpy(array, xp)
+    return _convert_to_numpy(array, array_namespace(array))
+
+
+def refuse_autograd(caller, **arrays):
+    """Refuse tensors that record gradients (``requires_grad=True``).
+
+    Training and prediction are no autograd operations: they neither use nor
+    pass on a tensor's gradient, so a graph the caller builds on one would be
+    silently cut.
+
+    Parameters
+    ----------
+    caller : str
+        The function named in the error.
+    **arrays : array-like or None
+        The inputs to check, by the parameter names the error gives.
+    """
+    for name, array in arrays.items():
+        if getattr(array, "requires_grad", False) is True:
+            raise ValueError(
+                f"{caller} got {name} with requires_grad=True. Training and "
+                "prediction neither use nor propagate autograd gradients: pass "
+                f"{name}.detach() (the same values, outside the autograd graph)."
+            )
 
 
 def like(reference, array):

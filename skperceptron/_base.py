@@ -29,6 +29,7 @@ from sklearn.utils._array_api import get_namespace
 from sklearn.utils.validation import (
     _check_sample_weight,
     assert_all_finite,
+    column_or_1d,
     validate_data,
 )
 
@@ -37,6 +38,7 @@ from ._backends import (
     host_kernels,
     kernels_of,
     parameter_dtype,
+    refuse_autograd,
     same_backend,
     to_numpy,
 )
@@ -197,6 +199,10 @@ class _FittedState:
             if continues and incremental and "_optimizer" in snapshot
             else None
         )
+        method = "partial_fit" if incremental else "fit"
+        refuse_autograd(
+            f"{type(self).__name__}.{method}", X=X, y=y, sample_weight=sample_weight
+        )
         try:
             return self._fit_or_raise(X, y, sample_weight, incremental)
         except BaseException as error:
@@ -320,9 +326,9 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
         kernels = kernels_of(X)
         if not kernels.on_host:
             self._check_array_api_solver(kernels)
-            # Targets are checked and encoded on the host, then moved to X's
-            # device with the weights.
-            y, sample_weight = to_numpy(y), to_numpy(sample_weight)
+        # Targets are checked and encoded on the host, whatever their
+        # namespace, then moved to X's device with the weights.
+        y, sample_weight = to_numpy(y), to_numpy(sample_weight)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
             sample_weight = to_numpy(_check_sample_weight(sample_weight, X))
@@ -538,9 +544,14 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     def _check_X_y(self, X, y, reset):
-        """Validate training data as scikit-learn's MLP does."""
+        """Validate training data as scikit-learn's MLP does.
+
+        The one check of inputs and targets that ``fit``, ``partial_fit`` and
+        the objective of :mod:`skperceptron.utils` share; a target of one
+        column comes back 1-D.
+        """
         xp, _ = get_namespace(X)
-        return validate_data(
+        X, y = validate_data(
             self,
             X,
             y,
@@ -550,6 +561,13 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
             dtype=(xp.float64, xp.float32),
             reset=reset,
         )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._check_targets(y)
+        return X, y
+
+    def _check_targets(self, y):
+        """Refuse targets the loss is not defined for (after ``validate_data``)."""
 
     def _n_target_columns(self):
         """Return the number of columns of the targets the estimator was fitted on."""
@@ -615,6 +633,7 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
 
     def _check_namespace(self, X, method):
         """Refuse ``X`` from another namespace or device than the fitted model's."""
+        refuse_autograd(f"{type(self).__name__}.{method}", X=X)
         if not get_config()["array_api_dispatch"]:
             return
         fitted, given = kernels_of(self.coefs_[0]), kernels_of(X)

@@ -5,16 +5,21 @@ same data with the same settings (a 784-100-10 ReLU network, adam, batches of
 200, ``alpha=1e-4``), for float32 and float64 input. For each the benchmark
 prints the seconds per epoch, the ratio, the test accuracy, the time to
 predict the 10,000 test images and the peak memory that tracemalloc sees
-during a fit; then PyTorch CPU on the same network when it is importable; the
-time per epoch against the number of samples; a table over hidden widths and
-batch sizes; the cold start of a fresh process; and, in the full run, the
+during a fit, and ours against the BLAS floor (:func:`_floor`: the batch
+gathers and matrix products alone, timed alternately with our steady-state
+epochs and predictions); then PyTorch CPU on the same network when it is
+importable; the time per epoch against the number of samples; a table over
+hidden widths and batch sizes; the cold start of a fresh process; a script's
+first fit in fresh processes (:func:`_first_fit`: import, then a default fit
+of 15 epochs on float32 MNIST); and, in the full run, the
 15-second recipe (:func:`recipe`: PCA to :data:`RECIPE_COMPONENTS`
 components, then a network with dropout and a cosine schedule, :data:`RECIPE`)
 with its fit time and test accuracy.
 
 Every timing is repeated, ours and scikit-learn's alternately, and each
 ratio is the median of the ratios of neighbouring pairs, printed with its
-interquartile range and said in words ("ours is 1.6x faster"): pairing makes
+interquartile range and said in words (:func:`verdict`: "ours is 1.6x
+faster", or why the run cannot tell): pairing makes
 the ratios fair on a busy machine; the absolute seconds are not, so the
 machine's description and load are printed with them.
 """
@@ -125,6 +130,7 @@ SETTINGS = {
         "widths": (64, 128, 256, 512, 1024),
         "batch_sizes": (32, 64, 128, 256, 512, 1024),
         "cold_start_repeats": 5,
+        "first_fit_repeats": 5,
     },
     "quick": {
         "train_rows": 2000,
@@ -137,6 +143,7 @@ SETTINGS = {
         "widths": (16, 32),
         "batch_sizes": (50, 100),
         "cold_start_repeats": 1,
+        "first_fit_repeats": 2,
     },
 }
 
@@ -242,12 +249,31 @@ def _benchmark(settings, with_recipe):
                 f"{entry['test_accuracy']:9.4f} {entry['predict_s']:10.4f} "
                 f"{entry['peak_fit_bytes'] / 2**20:13.1f}"
             )
-        print(f"{'':8} fit:     {describe_ratio(row['fit_ratio'])}")
-        print(f"{'':8} predict: {describe_ratio(row['predict_ratio'])}")
+        ours, theirs = row["ours"], row["sklearn"]
+        fit_words = describe_ratio(
+            row["fit_ratio"],
+            timed_seconds=ours["s_per_epoch"] * epochs,
+            medians=(theirs["s_per_epoch"], ours["s_per_epoch"]),
+        )
+        predict_words = describe_ratio(
+            row["predict_ratio"],
+            timed_seconds=ours["predict_s"],
+            medians=(theirs["predict_s"], ours["predict_s"]),
+        )
+        print(f"{'':8} fit:     {fit_words}")
+        print(f"{'':8} predict: {predict_words}")
         print(
             f"{'':8} (X itself is "
             f"{X_train.astype(dtype, copy=False).nbytes / 2**20:.1f} MiB)"
         )
+        row["floor"] = _floor(
+            X_train.astype(dtype, copy=False),
+            y_train,
+            X_test.astype(dtype, copy=False),
+            epochs,
+            settings["repeats"],
+        )
+        _print_floor(dtype, row["floor"])
 
     results["pytorch"] = _pytorch(X_train, y_train, X_test, y_test, epochs)
     if "skipped" in results["pytorch"]:
@@ -287,7 +313,10 @@ def _benchmark(settings, with_recipe):
         ("batch_size", settings["batch_sizes"], "batch size (width 100)"),
     ):
         print(f"\n== Scaling over {label}: s/epoch on {rows} images, float32")
-        print(f"{axis:>10} {'ours':>8} {'sklearn':>8}  ratio (sklearn / ours)")
+        print(
+            f"{axis:>10} {'ours':>8} {'sklearn':>8}  "
+            f"{'sklearn/ours [IQR]':>18}  verdict"
+        )
         for value in values:
             params = (
                 {"hidden_layer_sizes": (value,)}
@@ -308,12 +337,10 @@ def _benchmark(settings, with_recipe):
                 "ratio": paired_ratio(times["sklearn"], times["ours"]),
             }
             results["scaling"][axis].append(cell)
-            print(
-                f"{value:10d} {cell['ours']:8.3f} {cell['sklearn']:8.3f}  "
-                f"{describe_ratio(cell['ratio'])}"
-            )
+            print(scaling_line(value, cell, epochs))
 
     results["cold_start"] = _cold_start(settings["cold_start_repeats"])
+    results["first_fit"] = _first_fit(X_train, y_train, settings["first_fit_repeats"])
 
     if with_recipe:
         results["recipe"] = _recipe(X_train, y_train, X_test, y_test)
@@ -325,6 +352,34 @@ def _benchmark(settings, with_recipe):
         + format_load(results["load_after"])
     )
     return results
+
+
+def scaling_line(value, cell, epochs):
+    """Return a line of a scaling table: the medians, the paired ratio, the verdict.
+
+    Parameters
+    ----------
+    value : int
+        The width or batch size of the line.
+    cell : dict
+        ``ours`` and ``sklearn`` (medians of the seconds per epoch) and
+        ``ratio`` (as :func:`paired_ratio` returns it).
+    epochs : int
+        Epochs per timed fit.
+
+    Returns
+    -------
+    line : str
+    """
+    words = verdict(
+        cell["ratio"],
+        timed_seconds=cell["ours"] * epochs,
+        medians=(cell["sklearn"], cell["ours"]),
+    )
+    return (
+        f"{value:10d} {cell['ours']:8.3f} {cell['sklearn']:8.3f}  "
+        f"{format_ratio(cell['ratio']):>18}  {words}"
+    )
 
 
 def _settings(epochs, **params):
@@ -383,8 +438,28 @@ def paired_ratio(theirs, ours):
     }
 
 
-def describe_ratio(ratio):
-    """Say in words which estimator is faster, with the median and the spread.
+#: Fewer alternated pairs than this cannot tell a winner.
+MIN_PAIRS = 3
+
+#: Timings shorter than this (seconds per timed fit or prediction) are
+#: dominated by what surrounds the work and by the machine's jitter: too short
+#: to tell.
+MIN_TIMED_SECONDS = 0.005
+
+#: An interquartile range of the paired ratio wider than this fraction of its
+#: median is too noisy to say by how much one estimator is faster (or, when
+#: it holds 1, whether either is); a narrower one that holds 1 says "no clear
+#: difference".
+MAX_RELATIVE_SPREAD = 0.25
+
+
+#: How far (a factor) the ratio of the two medians of times may lie outside
+#: the paired ratio's interquartile range before the run is too noisy to tell.
+MEDIANS_TOLERANCE = 1.05
+
+
+def format_ratio(ratio):
+    """Write a paired ratio as its median and interquartile range.
 
     Parameters
     ----------
@@ -393,21 +468,87 @@ def describe_ratio(ratio):
 
     Returns
     -------
+    text : str
+        For example ``"1.62 [1.55-1.70]"``.
+    """
+    return f"{ratio['median']:.2f} [{ratio['q1']:.2f}-{ratio['q3']:.2f}]"
+
+
+def verdict(ratio, timed_seconds=None, medians=None):
+    """Say in words which estimator is faster, or why the run cannot tell.
+
+    Parameters
+    ----------
+    ratio : dict
+        As :func:`paired_ratio` returns it (scikit-learn's time over ours).
+    timed_seconds : float, default=None
+        The median length of one of our timings (a fit, a prediction); a
+        run of timings shorter than :data:`MIN_TIMED_SECONDS` is too short
+        to tell.
+    medians : tuple of float, default=None
+        The medians of scikit-learn's and of our times, as printed beside
+        the verdict: when their ratio falls outside the paired ratio's
+        interquartile range (by more than :data:`MEDIANS_TOLERANCE`), the
+        printed columns and the pairs disagree, and the run is too noisy to
+        tell.
+
+    Returns
+    -------
     words : str
-        For example ``"ours is 1.6x faster (sklearn / ours: median 1.62,
-        IQR 1.55-1.70 over 7 pairs)"``; when the interquartile range holds 1,
-        no winner is named.
+        ``"ours is 1.6x faster"`` or ``"ours is 2.0x slower"`` (the
+        interquartile range is narrow and on one side of 1; when wide, the
+        range is said instead of the median), ``"no clear difference"`` (it
+        holds 1 and is narrow), or
+        ``"too few pairs to tell"``, ``"too short to tell (...)"``, ``"too
+        noisy to tell (...)"``.
     """
     median, q1, q3 = ratio["median"], ratio["q1"], ratio["q3"]
+    if ratio["pairs"] < MIN_PAIRS:
+        return f"too few pairs to tell ({ratio['pairs']})"
+    if timed_seconds is not None and timed_seconds < MIN_TIMED_SECONDS:
+        return f"too short to tell ({timed_seconds * 1e3:.0f} ms per timing)"
+    if medians is not None:
+        of_medians = medians[0] / medians[1]
+        if not q1 / MEDIANS_TOLERANCE <= of_medians <= q3 * MEDIANS_TOLERANCE:
+            return (
+                f"too noisy to tell (the medians' ratio {of_medians:.2f} is "
+                "outside the pairs' IQR)"
+            )
+    wide = q3 - q1 > MAX_RELATIVE_SPREAD * median
     if q1 > 1:
-        verdict = f"ours is {median:.1f}x faster"
-    elif q3 < 1:
-        verdict = f"ours is {1 / median:.1f}x slower"
-    else:
-        verdict = "no clear difference"
-    return (
-        f"{verdict} (sklearn / ours: median {median:.2f}, IQR {q1:.2f}-{q3:.2f} "
-        f"over {ratio['pairs']} pairs)"
+        if wide:
+            return f"ours is faster, {q1:.1f}x to {q3:.1f}x (too noisy to say how much)"
+        return f"ours is {median:.1f}x faster"
+    if q3 < 1:
+        if wide:
+            return (
+                f"ours is slower, {1 / q3:.1f}x to {1 / q1:.1f}x (too noisy to say "
+                "how much)"
+            )
+        return f"ours is {1 / median:.1f}x slower"
+    if wide:
+        return "too noisy to tell (a wide IQR that holds 1)"
+    return "no clear difference"
+
+
+def describe_ratio(ratio, timed_seconds=None, medians=None):
+    """Say the paired ratio in numbers and, by :func:`verdict`, in words.
+
+    Parameters
+    ----------
+    ratio : dict
+        As :func:`paired_ratio` returns it.
+    timed_seconds, medians : optional
+        As :func:`verdict` takes them.
+
+    Returns
+    -------
+    words : str
+        For example ``"sklearn / ours 1.62 [IQR 1.55-1.70, 7 pairs]: ours is
+        1.6x faster"``.
+    """
+    return f"sklearn / ours {_format_paired(ratio)}: " + verdict(
+        ratio, timed_seconds, medians
     )
 
 
@@ -453,6 +594,144 @@ def _peak_fit_bytes(cls, X, y):
         return tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
+
+
+def _floor(X, y, X_test, epochs, repeats):
+    """Time our epochs and predictions against the BLAS floor, alternately.
+
+    The floor of an epoch is what no implementation calling the same BLAS
+    can skip: for every batch of a shuffled epoch, the gather of its rows
+    and the network's matrix products (forward, one per layer; backward, the
+    weight gradient of every layer and the error reaching every layer but
+    the first: five products for 784-100-10), each ``np.matmul`` writing
+    into a preallocated buffer of the model's dtype. Ours is timed in its
+    steady state: a model fitted once, then refitted by warm start for
+    ``epochs`` more epochs. The floor of a prediction is the forward chain
+    of products alone. Each ratio is ours over the floor, paired.
+    """
+    model = ScratchMLPClassifier(
+        **_settings(epochs, warm_start=True, n_iter_no_change=10**9)
+    )
+    model.fit(X, y)
+    coefs = model.coefs_
+    floor = _FloorBuffers(coefs, NETWORK["batch_size"], len(X_test), X.dtype)
+    rng = np.random.default_rng(0)
+    fit_times = {"ours": [], "floor": []}
+    for _ in range(repeats):
+        started = time.perf_counter()
+        model.fit(X, y)
+        fit_times["ours"].append((time.perf_counter() - started) / model.n_iter_)
+        fit_times["floor"].append(
+            sum(floor.epoch(X, rng.permutation(len(X))) for _ in range(epochs)) / epochs
+        )
+    predict_times = {"ours": [], "floor": []}
+    for _ in range(max(5, repeats)):
+        started = time.perf_counter()
+        model.predict(X_test)
+        predict_times["ours"].append(time.perf_counter() - started)
+        predict_times["floor"].append(floor.predict(X_test))
+    return {
+        "products_per_batch": 3 * len(coefs) - 1,
+        "fit": {
+            "floor_s_per_epoch": statistics.median(fit_times["floor"]),
+            "ours_s_per_epoch": statistics.median(fit_times["ours"]),
+            "floor_all": fit_times["floor"],
+            "ours_all": fit_times["ours"],
+            "ours_over_floor": paired_ratio(fit_times["ours"], fit_times["floor"]),
+        },
+        "predict": {
+            "floor_s": statistics.median(predict_times["floor"]),
+            "ours_s": statistics.median(predict_times["ours"]),
+            "floor_all": predict_times["floor"],
+            "ours_all": predict_times["ours"],
+            "ours_over_floor": paired_ratio(
+                predict_times["ours"], predict_times["floor"]
+            ),
+        },
+    }
+
+
+class _FloorBuffers:
+    """The matrix products and row gathers of a network, into fixed buffers.
+
+    Parameters
+    ----------
+    coefs : list of ndarray
+        The network's weight matrices (their values are used as they are).
+    batch_size, predict_rows : int
+        The rows of a training batch and of a prediction.
+    dtype : dtype
+    """
+
+    def __init__(self, coefs, batch_size, predict_rows, dtype):
+        self.coefs = [np.ascontiguousarray(coef, dtype=dtype) for coef in coefs]
+        n_inputs = self.coefs[0].shape[0]
+        self.rows = np.empty((batch_size, n_inputs), dtype)
+        # activations[l]: the output of layer l's product; errors[l]: the
+        # error reaching layer l's output (the backward products' operands).
+        self.activations = [
+            np.empty((batch_size, coef.shape[1]), dtype) for coef in self.coefs
+        ]
+        self.errors = [
+            np.empty((batch_size, coef.shape[0]), dtype) for coef in self.coefs[1:]
+        ]
+        self.gradients = [np.empty_like(coef) for coef in self.coefs]
+        self.predicted = [
+            np.empty((predict_rows, coef.shape[1]), dtype) for coef in self.coefs
+        ]
+
+    def epoch(self, X, order):
+        """Return the seconds of one epoch's gathers and products."""
+        batch_size = len(self.rows)
+        started = time.perf_counter()
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            size = len(idx)
+            # mode="clip" writes straight into ``out`` ("raise" buffers it).
+            layer_input = np.take(X, idx, axis=0, out=self.rows[:size], mode="clip")
+            inputs = [layer_input]
+            for coef, activation in zip(self.coefs, self.activations):
+                inputs.append(np.matmul(inputs[-1], coef, out=activation[:size]))
+            error = inputs[-1]
+            for layer in range(len(self.coefs) - 1, -1, -1):
+                np.matmul(inputs[layer].T, error, out=self.gradients[layer])
+                if layer > 0:
+                    error = np.matmul(
+                        error,
+                        self.coefs[layer].T,
+                        out=self.errors[layer - 1][:size],
+                    )
+        return time.perf_counter() - started
+
+    def predict(self, X):
+        """Return the seconds of the forward chain of products over ``X``."""
+        started = time.perf_counter()
+        layer_input = X
+        for coef, out in zip(self.coefs, self.predicted):
+            layer_input = np.matmul(layer_input, coef, out=out[: len(X)])
+        return time.perf_counter() - started
+
+
+def _print_floor(dtype, floor):
+    fit, predict = floor["fit"], floor["predict"]
+    print(
+        f"{'':8} floor, fit: the row gather and {floor['products_per_batch']} "
+        f"BLAS products of each batch {fit['floor_s_per_epoch']:.3f} s/epoch; ours "
+        f"(warm start, steady state) {fit['ours_s_per_epoch']:.3f}; ours / floor "
+        f"{_format_paired(fit['ours_over_floor'])}"
+    )
+    print(
+        f"{'':8} floor, predict: the products alone "
+        f"{predict['floor_s'] * 1e3:.1f} ms; ours {predict['ours_s'] * 1e3:.1f} "
+        f"ms; ours / floor {_format_paired(predict['ours_over_floor'])}"
+    )
+
+
+def _format_paired(ratio):
+    return (
+        f"{ratio['median']:.2f} [IQR {ratio['q1']:.2f}-{ratio['q3']:.2f}, "
+        f"{ratio['pairs']} pairs]"
+    )
 
 
 def _recipe(X_train, y_train, X_test, y_test):
@@ -570,15 +849,108 @@ def _cold_start(repeats):
     return results
 
 
-def _fresh_process(module, name, environment):
-    """Return the seconds a new interpreter takes to import ``name`` and fit."""
+#: What a fresh process times for the first-fit line: importing an estimator
+#: and one fit with its default parameters but ``max_iter`` (the data is read
+#: before the clock starts, with NumPy alone).
+FIRST_FIT_SCRIPT = """
+import sys
+import time
+import warnings
+
+import numpy as np
+
+X = np.load(sys.argv[1])
+y = np.load(sys.argv[2])
+started = time.perf_counter()
+from {module} import {name}
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    {name}(max_iter={max_iter}, random_state=0).fit(X, y)
+print(time.perf_counter() - started)
+"""
+
+#: The epochs of the first-fit line's fit.
+FIRST_FIT_EPOCHS = 15
+
+
+def _first_fit(X, y, repeats):
+    """Time a script's first fit in fresh processes, ours and theirs alternately.
+
+    Each process reads float32 MNIST, then imports the estimator and fits it
+    once with the default parameters but ``max_iter=15``: what a user's
+    script pays, imports and the loading of compiled kernels included. Ours
+    runs as it does by default, and, where numba is importable, with the
+    NumPy kernels forced (``SKPERCEPTRON_KERNELS=numpy``), which shows what
+    the compiled kernels cost and save in a process's first fit.
+    """
+    runs = {
+        "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
+        "ours": (
+            "skperceptron",
+            "ScratchMLPClassifier",
+            {"SKPERCEPTRON_KERNELS": "auto"},
+        ),
+    }
+    if host_kernels() is not NUMPY_KERNELS:
+        runs["ours_numpy"] = (
+            "skperceptron",
+            "ScratchMLPClassifier",
+            {"SKPERCEPTRON_KERNELS": "numpy"},
+        )
+    print(
+        f"\n== First fit: a fresh Python process imports the estimator and fits "
+        f"{len(X)} x {X.shape[1]} float32 MNIST with the default parameters but "
+        f"max_iter={FIRST_FIT_EPOCHS}; {repeats} alternated rounds"
+    )
+    times = {name: [] for name in runs}
+    with tempfile.TemporaryDirectory() as folder:
+        data = [str(Path(folder) / "X.npy"), str(Path(folder) / "y.npy")]
+        np.save(data[0], np.asarray(X, dtype=np.float32))
+        np.save(data[1], np.asarray(y))
+        script = FIRST_FIT_SCRIPT.replace("{max_iter}", str(FIRST_FIT_EPOCHS))
+        for _ in range(repeats):
+            for name, (module, estimator, environment) in runs.items():
+                times[name].append(
+                    _fresh_process(module, estimator, environment, script, data)
+                )
+    results = {
+        "n_samples": len(X),
+        "epochs": FIRST_FIT_EPOCHS,
+        "all": times,
+        **{name: statistics.median(values) for name, values in times.items()},
+        "ratio": paired_ratio(times["sklearn"], times["ours"]),
+    }
+    labels = {
+        "sklearn": "scikit-learn's MLPClassifier",
+        "ours": "ours, by default",
+        "ours_numpy": "ours, NumPy kernels forced",
+    }
+    for name in runs:
+        print(f"{labels[name]:30} {results[name]:6.2f} s")
+    print(
+        describe_ratio(
+            results["ratio"],
+            medians=(results["sklearn"], results["ours"]),
+        )
+    )
+    return results
+
+
+def _fresh_process(module, name, environment, script=None, arguments=()):
+    """Return the seconds a new interpreter takes to import ``name`` and fit.
+
+    ``script`` (:data:`COLD_START_SCRIPT` when None) prints the seconds it
+    measured on its last line; ``arguments`` are its command-line arguments.
+    """
     package_root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, **environment}
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [package_root, os.environ.get("PYTHONPATH")])
     )
+    script = (script or COLD_START_SCRIPT).format(module=module, name=name)
     output = subprocess.run(
-        [sys.executable, "-c", COLD_START_SCRIPT.format(module=module, name=name)],
+        [sys.executable, "-c", script, *arguments],
         capture_output=True,
         text=True,
         check=True,
@@ -717,13 +1089,20 @@ def _plot(results, path):
     labels = ("skperceptron", "scikit-learn")
     dtypes = [row["dtype"] for row in results["fit"]]
     positions = np.arange(len(dtypes))
-    for offset, name, label in zip((-0.2, 0.2), names, labels):
+    for offset, name, label in zip((-0.27, 0.0), names, labels):
         axes[0].bar(
             positions + offset,
             [row[name]["s_per_epoch"] for row in results["fit"]],
-            width=0.4,
+            width=0.27,
             label=label,
         )
+    axes[0].bar(
+        positions + 0.27,
+        [row["floor"]["fit"]["floor_s_per_epoch"] for row in results["fit"]],
+        width=0.27,
+        color="0.6",
+        label="BLAS floor (gather + products)",
+    )
     axes[0].set_xticks(positions, [f"{dtype} input" for dtype in dtypes])
     axes[0].set_ylabel("seconds per epoch")
     axes[0].set_title("Fit, MNIST 784-100-10, adam")

@@ -10,6 +10,7 @@ and the shared docstrings are in :mod:`skperceptron._params`; the epochs in
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
@@ -30,13 +31,13 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
-    column_or_1d,
 )
 
 from ._backends import (
     kernels_of,
     like,
     ravel,
+    refuse_autograd,
     to_numpy,
 )
 from ._base import _BaseScratchMLP
@@ -60,6 +61,9 @@ def objective_inputs(estimator, X, y, sample_weight=None):
     hands them to the network.
     """
     check_is_fitted(estimator)
+    refuse_autograd("skperceptron.utils", X=X, y=y, sample_weight=sample_weight)
+    # The objective is evaluated on the host, whatever the inputs' namespace.
+    X, y, sample_weight = to_numpy(X), to_numpy(y), to_numpy(sample_weight)
     X, y = estimator._check_X_y(X, y, reset=False)
     # The network would broadcast a wrongly shaped target into a loss;
     # reject it as scoring does.
@@ -193,12 +197,22 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             return "log_loss"
         return "binary_log_loss"
 
+    def _check_targets(self, y):
+        check_classification_targets(y)
+        # Only a 2-D target of several columns can be multilabel.
+        if y.ndim == 2 and type_of_target(y).startswith("multilabel"):
+            # scikit-learn calls any two integers a label indicator and trains
+            # on them as they are: the log-loss of a target of 2 (or -1) has
+            # no minimum.
+            values = np.unique(y.data if sp.issparse(y) else y)
+            if not np.isin(values, (0, 1)).all():
+                raise ValueError(
+                    "Multilabel targets must be 0/1 indicators (one column per "
+                    f"label), but y holds the values {values.tolist()}."
+                )
+
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._check_X_y(X, y, reset=reset)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
@@ -387,8 +401,9 @@ class ScratchMLPClassifier(ClassifierMixin, _BaseScratchMLP):
             Trained MLP model.
         """
         first_call = not hasattr(self, "classes_")
-        if not kernels_of(X).on_host:
-            y, classes = to_numpy(y), to_numpy(classes)
+        refuse_autograd(f"{type(self).__name__}.partial_fit", y=y, classes=classes)
+        # Labels are encoded on the host, whatever their namespace.
+        y, classes = to_numpy(y), to_numpy(classes)
         try:
             if _check_partial_fit_first_call(self, classes):
                 self._label_binarizer = LabelBinarizer()
@@ -586,15 +601,15 @@ class ScratchMLPRegressor(RegressorMixin, _BaseScratchMLP):
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, r2_score)
 
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = self._check_X_y(X, y, reset=reset)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+    def _check_targets(self, y):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for "
                 "Poisson regression (loss='poisson')."
             )
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = self._check_X_y(X, y, reset=reset)
         return X, np.asarray(y, dtype=numpy_dtype(X.dtype)).reshape(y.shape[0], -1)
 
     @available_if(lambda est: est._check_solver())

@@ -64,6 +64,11 @@ def forward_in_chunks(network, X, out_activation, working_bytes, check_input=Non
                 if not sums_to_finite(product):
                     check_input(X_chunk)
 
+        if not network.kernels.on_host and X_chunk.dtype != network.dtype:
+            # Namespaces such as PyTorch multiply arrays of one dtype only
+            # (NumPy's table casts in its product): X's chunk is cast on its
+            # device, as float32 X predicted by a float64 model on the host.
+            X_chunk = network.kernels.astype(X_chunk, network.dtype)
         return network.forward(
             X_chunk,
             workspace,

@@ -21,15 +21,20 @@ no double ``Erf``). Every configuration converts: any hidden activation,
 no hidden layer, binary, multiclass and multilabel classifiers (integer or
 string labels), one or several regression outputs, and the Poisson loss's
 exponential output. Training-only settings (dropout, class weights, the
-solver) leave nothing in the graph.
+solver) leave nothing in the graph. A model trained on another array
+namespace under ``array_api_dispatch`` (PyTorch, on any device) converts
+too: the graph holds host copies of its parameters.
 
 A classifier has skl2onnx's usual two outputs: the labels, shape
 ``(n_samples,)`` (``(n_samples, n_labels)`` 0/1 indicators for a multilabel
 model), and the probabilities, shape ``(n_samples, n_classes)``, which
 skl2onnx turns into a list of dictionaries unless the option
 ``{"zipmap": False}`` (or ``"columns"``) is given. skl2onnx's options
-``zipmap``, ``nocl`` and ``output_class_labels`` are honoured. A regressor
-has one output of shape ``(n_samples, n_outputs)``.
+``zipmap``, ``nocl`` and ``output_class_labels`` are honoured. A classifier
+fitted on one class predicts it for every row; its probabilities have
+predict_proba's two columns (``1 - p`` and ``p``) and need
+``{"zipmap": False}``. A regressor has one output of shape
+``(n_samples, n_outputs)``.
 """
 
 import numpy as np
@@ -79,6 +84,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 from ._activations import _SOFTPLUS_LINEAR_FROM, _SQRT_HALF, LEAKY_RELU_SLOPE
+from ._backends import to_numpy
 from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor
 
 _INPUT_TYPES = [BooleanTensorType, DoubleTensorType, FloatTensorType, Int64TensorType]
@@ -234,7 +240,20 @@ def _shape_classifier(operator):
     label_shape = [n_samples, len(classes)] if _multilabel(model) else [n_samples]
     operator.outputs[0].type = label_type(label_shape)
     float_type, _ = _float_type(operator.inputs[0].type)
-    operator.outputs[1].type = float_type([n_samples, len(model.classes_)])
+    n_columns = len(model.classes_)
+    if n_columns == 1:
+        # predict_proba gives a model fitted on one class two columns, as
+        # scikit-learn's MLP does: 1 - p and p of its one logistic output.
+        n_columns = 2
+        zipmap = operator.scope_inst.get_options(model, {"zipmap": True})["zipmap"]
+        if zipmap is not False:
+            raise ValueError(
+                f"The model was fitted on one class ({model.classes_[0]!r}): its "
+                "probabilities have two columns, as predict_proba's, but ZipMap "
+                "needs one label per column. Convert it with the option "
+                "{'zipmap': False}."
+            )
+    operator.outputs[1].type = float_type([n_samples, n_columns])
 
 
 def _shape_regressor(operator):
@@ -262,6 +281,8 @@ def _output_layer(operator, container):
     hidden = _activation(model.activation)
     last = len(model.coefs_) - 1
     for index, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
+        # Host copies of a model trained in another namespace (PyTorch, ...).
+        coef, intercept = to_numpy(coef), to_numpy(intercept)
         product = OnnxMatMul(layer, coef.astype(dtype), op_version=opset)
         layer = OnnxAdd(product, intercept.astype(dtype), op_version=opset)
         if index < last:
@@ -296,6 +317,10 @@ def _convert_classifier(scope, operator, container):
             label = OnnxIdentity(on, op_version=opset, output_names=[label_name])
         else:
             # One logistic output: the probabilities of classes_[0] and [1].
+            # A model fitted on one class predicts it on both sides of the
+            # threshold.
+            if len(classes) == 1:
+                classes = np.repeat(classes, 2)
             negative = OnnxSub(np.array([1], dtype=dtype), positive, op_version=opset)
             proba = OnnxConcat(
                 negative,

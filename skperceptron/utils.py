@@ -10,6 +10,7 @@ from numbers import Real
 import numpy as np
 from sklearn.utils import check_scalar
 
+from ._backends import to_numpy
 from ._losses import LOSS_FOR_OUTPUT
 from ._mlp import objective_inputs
 from ._network import Network, Workspace
@@ -20,9 +21,10 @@ __all__ = ["loss_and_gradients", "check_gradients"]
 def _objective(estimator, X, y, sample_weight):
     """Return a float64 copy of the estimator's network, a workspace, the inputs."""
     X, Y, sample_weight = objective_inputs(estimator, X, y, sample_weight)
+    # Host copies of a model trained in another namespace (PyTorch, ...).
     network = Network.from_parameters(
-        estimator.coefs_,
-        estimator.intercepts_,
+        [to_numpy(coef) for coef in estimator.coefs_],
+        [to_numpy(intercept) for intercept in estimator.intercepts_],
         estimator.activation,
         LOSS_FOR_OUTPUT[estimator.out_activation_],
         np.float64,
@@ -52,9 +54,12 @@ def loss_and_gradients(estimator, X, y, sample_weight=None):
     estimator : ScratchMLPClassifier or ScratchMLPRegressor
         A fitted estimator.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        Input data.
+        Input data, of any array-API namespace (brought to the host).
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Targets: labels among ``estimator.classes_`` for a classifier.
+        Targets: labels among ``estimator.classes_`` for a classifier. They
+        are checked as ``fit`` checks them (the same code): targets ``fit``
+        refuses, such as a negative count for ``loss="poisson"``, raise the
+        same ``ValueError``.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
 

@@ -268,3 +268,196 @@ def test_gelu_needs_erfc_in_the_namespace():
         clf = ScratchMLPClassifier((4,), activation="gelu", max_iter=1)
         with pytest.raises(ValueError, match="activation='gelu' needs .*erfc"):
             clf.fit(X, y)
+
+
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_torch_labels_for_numpy_X_are_encoded_on_the_host(method):
+    # Issue 23: the labels are encoded on the host whatever their namespace,
+    # as for all-torch input and for the regressor.
+    params = {"hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+    weights = np.random.RandomState(0).uniform(0.5, 2, len(Y_DIGITS))
+    extra = {"classes": np.arange(10)} if method == "partial_fit" else {}
+    ours = getattr(ScratchMLPClassifier(**params), method)(
+        X_DIGITS, Y_DIGITS, sample_weight=weights, **extra
+    )
+    if method == "partial_fit":
+        extra = {"classes": torch.arange(10)}
+    with config_context(array_api_dispatch=True):
+        clf = getattr(ScratchMLPClassifier(**params), method)(
+            X_DIGITS,
+            torch.asarray(Y_DIGITS),
+            sample_weight=torch.asarray(weights),
+            **extra,
+        )
+        predicted = clf.predict(X_DIGITS)
+    assert isinstance(clf.classes_, np.ndarray)
+    np.testing.assert_array_equal(clf.classes_, ours.classes_)
+    for got, expected in zip(
+        clf.coefs_ + clf.intercepts_, ours.coefs_ + ours.intercepts_
+    ):
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(predicted, ours.predict(X_DIGITS))
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_gradient_utilities_take_torch_inputs(estimator):
+    # Issue 23: loss_and_gradients and check_gradients on a torch-trained
+    # model with torch inputs give what they give with NumPy inputs.
+    from skperceptron.utils import check_gradients, loss_and_gradients
+
+    X = X_DIGITS[:60]
+    if estimator == "classifier":
+        model, y = ScratchMLPClassifier((6,), activation="tanh"), Y_DIGITS[:60]
+    else:
+        model, y = (
+            ScratchMLPRegressor(hidden_layer_sizes=(6,), activation="tanh"),
+            X[:, 20:22],
+        )
+    weights = np.random.RandomState(0).uniform(0.5, 2, 60)
+    model.set_params(max_iter=3, random_state=0)
+    with config_context(array_api_dispatch=True):
+        model.fit(torch.asarray(X), torch.asarray(y))
+        on_torch = loss_and_gradients(
+            model, torch.asarray(X), torch.asarray(y), torch.asarray(weights)
+        )
+        error = check_gradients(model, torch.asarray(X), torch.asarray(y))
+    assert isinstance(model.coefs_[0], torch.Tensor)
+    on_numpy = loss_and_gradients(model, X, y, weights)
+    assert isinstance(on_torch[0], float) and on_torch[0] == on_numpy[0]
+    for got, expected in zip(on_torch[1] + on_torch[2], on_numpy[1] + on_numpy[2]):
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_array_equal(got, expected)
+    assert error < 1e-6
+
+
+def test_tensors_that_require_grad_are_refused_at_the_door():
+    # Issue 23: training and prediction are no autograd operations; a tensor
+    # that records gradients is refused with an error naming requires_grad,
+    # before any work, and left as it was.
+    from skperceptron.utils import check_gradients, loss_and_gradients
+
+    X, y = torch.asarray(X_DIGITS[:100]), torch.asarray(Y_DIGITS[:100])
+    X_grad = X.clone().requires_grad_(True)
+    y_float = torch.asarray(X_DIGITS[:100, 20])
+    y_grad = y_float.clone().requires_grad_(True)
+    weights_grad = torch.ones(100, dtype=torch.float64, requires_grad=True)
+    with config_context(array_api_dispatch=True):
+        clf = ScratchMLPClassifier((8,), max_iter=2, random_state=0).fit(X, y)
+        reg = ScratchMLPRegressor(
+            hidden_layer_sizes=(8,), max_iter=2, random_state=0
+        ).fit(X, y_float)
+        fitted = [coef.clone() for coef in clf.coefs_]
+        calls = {
+            "ScratchMLPClassifier.fit": lambda: ScratchMLPClassifier().fit(X_grad, y),
+            "ScratchMLPClassifier.partial_fit": lambda: clf.partial_fit(X_grad, y),
+            "ScratchMLPRegressor.fit": lambda: reg.fit(X, y_grad),
+            "ScratchMLPRegressor.partial_fit": lambda: reg.partial_fit(
+                X, y_float, sample_weight=weights_grad
+            ),
+            "ScratchMLPClassifier.predict": lambda: clf.predict(X_grad),
+            "ScratchMLPClassifier.predict_proba": lambda: clf.predict_proba(X_grad),
+            "ScratchMLPClassifier.predict_log_proba": lambda: clf.predict_log_proba(
+                X_grad
+            ),
+            "ScratchMLPRegressor.predict": lambda: reg.score(X_grad, y_float),
+            "skperceptron.utils": lambda: loss_and_gradients(clf, X_grad, y),
+        }
+        for caller, call in calls.items():
+            with pytest.raises(ValueError, match=f"{caller} got .* requires_grad=True"):
+                call()
+        with pytest.raises(ValueError, match=r"pass X\.detach\(\)"):
+            check_gradients(reg, X_grad, y_float)
+        # The same values, detached, are welcome.
+        np.testing.assert_array_equal(
+            clf.predict(X_grad.detach()).numpy(), clf.predict(X).numpy()
+        )
+    # Without the dispatch too, for the NumPy path.
+    on_host = ScratchMLPClassifier((8,), max_iter=2).fit(X_DIGITS[:100], Y_DIGITS[:100])
+    with pytest.raises(ValueError, match="predict got X with requires_grad"):
+        on_host.predict(X_grad)
+    with pytest.raises(ValueError, match="fit got X with requires_grad"):
+        ScratchMLPClassifier().fit(X_grad, Y_DIGITS[:100])
+    assert X_grad.requires_grad and X_grad.grad is None
+    np.testing.assert_array_equal(X_grad.detach().numpy(), X_DIGITS[:100])
+    for got, expected in zip(clf.coefs_, fitted):
+        assert torch.equal(got, expected)
+
+
+@pytest.mark.parametrize("model_dtype", [np.float64, np.float32])
+def test_torch_input_of_another_float_dtype_is_cast_on_the_device(model_dtype):
+    # Issue 23: as on the host, X of another float dtype than the model's is
+    # cast, and predictions come in the wider of the two.
+    other = np.float32 if model_dtype == np.float64 else np.float64
+    X = X_DIGITS.astype(model_dtype)
+    params = {"hidden_layer_sizes": (16,), "max_iter": 3, "random_state": 0}
+    clf = ScratchMLPClassifier(**params).fit(X, Y_DIGITS)
+    reg = ScratchMLPRegressor(**params).fit(X, X_DIGITS[:, 20:22])
+    with config_context(array_api_dispatch=True):
+        on_torch = ScratchMLPClassifier(**params).fit(
+            torch.asarray(X), torch.asarray(Y_DIGITS)
+        )
+        reg_torch = ScratchMLPRegressor(**params).fit(
+            torch.asarray(X), torch.asarray(X_DIGITS[:, 20:22])
+        )
+        X_other = torch.asarray(X_DIGITS.astype(other))
+        proba = on_torch.predict_proba(X_other)
+        predicted = on_torch.predict(X_other)
+        regressed = reg_torch.predict(X_other)
+    expected_proba = clf.predict_proba(X_DIGITS.astype(other))
+    expected_regressed = reg.predict(X_DIGITS.astype(other))
+    assert proba.dtype == torch.float64 == regressed.dtype
+    assert expected_proba.dtype == np.float64 == expected_regressed.dtype
+    np.testing.assert_allclose(proba.numpy(), expected_proba, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        regressed.numpy(), expected_regressed, rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_array_equal(
+        predicted.numpy(), clf.predict(X_DIGITS.astype(other))
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_saturated_outputs_are_clipped_at_both_ends_on_the_device(dtype):
+    # Issue 23: probabilities of exactly 0 and 1 are clipped to [eps, 1 - eps]
+    # in the array-API table as in NumPy's: the log-losses stay finite and
+    # equal, and so do predict_proba's saturated rows.
+    from skperceptron._kernels import NUMPY_KERNELS, ArrayAPIKernels
+    from skperceptron._losses import LOSSES
+
+    kernels = ArrayAPIKernels(torch, torch.device("cpu"))
+    y = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]], dtype=dtype)
+    out = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=dtype)
+    for name in ("binary_log_loss", "log_loss"):
+        expected = LOSSES[name](y, out, None, kernels=NUMPY_KERNELS)
+        got = LOSSES[name](torch.asarray(y), torch.asarray(out), None, kernels=kernels)
+        assert np.isfinite(expected)
+        assert float(got) == pytest.approx(expected, rel=1e-6)
+    X = np.array([[-1.0], [1.0]], dtype=dtype)
+    clf = ScratchMLPClassifier(hidden_layer_sizes=(), max_iter=1).fit(X, [0, 1])
+    with config_context(array_api_dispatch=True):
+        on_torch = ScratchMLPClassifier(hidden_layer_sizes=(), max_iter=1)
+        on_torch.fit(torch.asarray(X), torch.asarray([0, 1]))
+        # Outputs that saturate in either direction.
+        for model in (clf, on_torch):
+            model.coefs_[0][...] = 1e4
+        proba = on_torch.predict_proba(torch.asarray(X)).numpy()
+    eps = np.finfo(dtype).eps
+    np.testing.assert_array_equal(proba, [[1 - eps, eps], [eps, 1 - eps]])
+    np.testing.assert_array_equal(proba, clf.predict_proba(X))
+
+
+def test_models_on_two_devices_of_one_namespace_are_told_apart():
+    # Issue 23: the namespace and the device are both checked; array-api-strict
+    # has several devices of one namespace.
+    devices = [strict.Device("CPU_DEVICE"), strict.Device("device1")]
+    X = strict.asarray(X_DIGITS[:100], device=devices[0])
+    y = strict.asarray(Y_DIGITS[:100], device=devices[0])
+    with config_context(array_api_dispatch=True):
+        clf = ScratchMLPClassifier((8,), max_iter=2, random_state=0).fit(X, y)
+        X_elsewhere = strict.asarray(X_DIGITS[:100], device=devices[1])
+        with pytest.raises(ValueError, match="same device"):
+            clf.predict(X_elsewhere)
+        with pytest.raises(ValueError, match="same device"):
+            clf.predict_proba(X_elsewhere)
+        assert clf.predict(X).device == devices[0]

@@ -5,8 +5,14 @@ import json
 import numpy as np
 import pytest
 
+from skperceptron import _bench
 from skperceptron.__main__ import main
-from skperceptron._bench import describe_ratio, paired_ratio
+from skperceptron._bench import (
+    describe_ratio,
+    format_ratio,
+    paired_ratio,
+    verdict,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +76,112 @@ def test_quick_bench_reports_pytorch_linearity_and_scaling(quick_run):
     [
         ([3.2, 3.3, 3.0, 3.4], [2.0, 2.0, 2.0, 2.0], "ours is 1.6x faster"),
         ([1.0, 1.0, 1.0], [2.0, 1.9, 2.1], "ours is 2.0x slower"),
-        ([1.0, 1.2, 0.8, 1.1], [1.0, 1.0, 1.0, 1.0], "no clear difference"),
+        ([1.0, 1.01, 0.99, 1.02], [1.0, 1.0, 1.0, 1.0], "no clear difference"),
+        ([1.0, 1.5, 0.6, 1.3], [1.0, 1.0, 1.0, 1.0], "too noisy to tell"),
+        ([3.0, 3.0], [2.0, 2.0], "too few pairs to tell"),
     ],
 )
-def test_ratios_are_said_in_words_with_median_and_spread(theirs, ours, words):
+def test_ratios_are_said_in_numbers_and_words(theirs, ours, words):
     ratio = paired_ratio(theirs, ours)
     assert ratio["median"] == pytest.approx(np.median(np.divide(theirs, ours)))
     text = describe_ratio(ratio)
-    assert text.startswith(words + " (sklearn / ours: median ")
-    assert f"over {len(ours)} pairs" in text
+    assert text.startswith(f"sklearn / ours {ratio['median']:.2f} [IQR ")
+    assert f", {len(ours)} pairs]: {words}" in text
+
+
+def test_verdict_does_not_contradict_the_printed_medians():
+    # Issue 23, item 13: `32  0.004  0.008  ours is 1.2x faster` printed
+    # medians of times a factor 2 apart beside a verdict from the paired
+    # ratios' median. Here the pairs' median is 1.2 while the medians of the
+    # times are 2 apart: the verdict must say the run cannot tell.
+    theirs = [0.008, 0.008, 0.008, 0.0048, 0.0048, 0.0048, 0.008]
+    ours = [0.004, 0.004, 0.004, 0.004, 0.004, 0.004, 0.0067]
+    ratio = paired_ratio(theirs, ours)
+    medians = (np.median(theirs), np.median(ours))
+    assert medians[0] / medians[1] == pytest.approx(2.0)
+    assert ratio["median"] == pytest.approx(1.2)
+    # Not "1.2x faster": the pairs spread from 1.2 to 2.0.
+    assert verdict(ratio, medians=medians) == (
+        "ours is faster, 1.2x to 2.0x (too noisy to say how much)"
+    )
+    # Medians of times whose ratio lies outside the pairs' range: no verdict.
+    theirs, ours = [1.1, 1.1, 3.3, 3.3, 3.3], [1.0, 1.0, 1.0, 3.0, 3.0]
+    ratio = paired_ratio(theirs, ours)
+    words = verdict(ratio, medians=(np.median(theirs), np.median(ours)))
+    assert words.startswith("too noisy to tell (the medians' ratio 3.30")
+    # And 4 ms fits are too short to tell anything, whatever the pairs say.
+    assert verdict(ratio, timed_seconds=0.004, medians=medians) == (
+        "too short to tell (4 ms per timing)"
+    )
+    # The ratio has its own column: median and interquartile range.
+    assert format_ratio(ratio) == (
+        f"{ratio['median']:.2f} [{ratio['q1']:.2f}-{ratio['q3']:.2f}]"
+    )
+
+
+def test_quick_bench_prints_the_paired_ratio_beside_each_verdict(quick_run):
+    _, results, _ = quick_run
+    for cell in results["scaling"]["width"] + results["scaling"]["batch_size"]:
+        value = cell.get("width", cell.get("batch_size"))
+        line = _bench.scaling_line(value, cell, 1)
+        assert format_ratio(cell["ratio"]) in line
+        # A quick run's fits of a few milliseconds are too short to tell.
+        assert line.endswith(
+            verdict(
+                cell["ratio"],
+                timed_seconds=cell["ours"],
+                medians=(cell["sklearn"], cell["ours"]),
+            )
+        )
+
+
+def test_quick_bench_measures_the_blas_floor(quick_run):
+    _, results, _ = quick_run
+    for row in results["fit"]:
+        floor = row["floor"]
+        # 784-100-10: two products forward, three backward.
+        assert floor["products_per_batch"] == 5
+        for part in ("fit", "predict"):
+            times = floor[part]
+            ours, base = times["ours_all"], times["floor_all"]
+            assert len(ours) == len(base) == times["ours_over_floor"]["pairs"]
+            assert min(ours) > 0 and min(base) > 0
+            assert times["ours_over_floor"]["median"] == pytest.approx(
+                np.median(np.divide(ours, base))
+            )
+        assert floor["fit"]["floor_s_per_epoch"] == pytest.approx(
+            np.median(floor["fit"]["floor_all"])
+        )
+
+
+def test_the_floor_runs_the_networks_products_on_its_buffers():
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(6, 4)), rng.normal(size=(4, 3))]
+    X = rng.normal(size=(10, 6))
+    floor = _bench._FloorBuffers(coefs, 4, len(X), np.float64)
+    assert floor.epoch(X, np.arange(10)) > 0
+    # The last batch (rows 8 and 9): forward and the weight gradients.
+    hidden = X[8:] @ coefs[0]
+    output = hidden @ coefs[1]
+    np.testing.assert_allclose(floor.activations[1][:2], output)
+    np.testing.assert_allclose(floor.gradients[1], hidden.T @ output)
+    error = output @ coefs[1].T
+    np.testing.assert_allclose(floor.gradients[0], X[8:].T @ error)
+    assert floor.predict(X) > 0
+    np.testing.assert_allclose(floor.predicted[1], X @ coefs[0] @ coefs[1])
+
+
+def test_quick_bench_times_the_first_fit_in_fresh_processes(quick_run):
+    _, results, _ = quick_run
+    first = results["first_fit"]
+    assert first["epochs"] == 15 and first["n_samples"] == 2000
+    assert set(first["all"]) >= {"sklearn", "ours"}
+    for name, times in first["all"].items():
+        assert len(times) == 2 and min(times) > 0
+        assert first[name] == pytest.approx(np.median(times))
+    assert first["ratio"]["median"] == pytest.approx(
+        np.median(np.divide(first["all"]["sklearn"], first["all"]["ours"]))
+    )
 
 
 def test_quick_bench_says_which_kernels_ran_and_times_the_cold_start(quick_run):

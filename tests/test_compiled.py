@@ -8,6 +8,7 @@ trains to the same model either way.
 """
 
 import pickle
+import sys
 import warnings
 
 import numpy as np
@@ -321,6 +322,35 @@ def test_without_numba_the_numpy_table_runs(monkeypatch):
     assert host_kernels() is NUMPY_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
     with pytest.raises(ImportError, match=r"skperceptron\[fast\]"):
+        host_kernels()
+
+
+class _NoCacheLocator:
+    """An import hook that fails as numba's @njit(cache=True) does with no locator."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "skperceptron._compiled":
+            raise RuntimeError(
+                "cannot cache function '_bias_relu': no locator available for "
+                "file '.../skperceptron/_compiled.py'"
+            )
+
+
+def test_without_a_writable_cache_folder_the_numpy_table_runs(monkeypatch):
+    # numba raises at the import of _compiled when neither the package's
+    # folder (a read-only site-packages) nor the user's cache folder is
+    # writable: the default takes NumPy's table with a warning naming the
+    # way out, the forced compiled path an error naming it.
+    monkeypatch.setattr(_backends, "_compiled_table", None)
+    monkeypatch.delitem(sys.modules, "skperceptron._compiled")
+    monkeypatch.setattr(sys, "meta_path", [_NoCacheLocator(), *sys.meta_path])
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
+    with pytest.warns(UserWarning, match="NUMBA_CACHE_DIR") as record:
+        assert host_kernels() is NUMPY_KERNELS
+    assert record[0].filename == __file__
+    assert host_kernels() is NUMPY_KERNELS  # warned once
+    monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numba")
+    with pytest.raises(RuntimeError, match="NUMBA_CACHE_DIR"):
         host_kernels()
 
 

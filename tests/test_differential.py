@@ -41,6 +41,10 @@ TASKS = {
     "regression": (_X, np.exp(_X[:, 0] / 3)),  # positive: poisson is allowed
     "regression-2-outputs": (_X, np.exp(_X[:, :2] / 3)),
 }
+# Targets only the known sequences below use: each a deliberate refusal.
+REFUSED_TASKS = {
+    "multilabel-0-2": (_X_ML / 4, 2 * _Y_ML),
+}
 
 # Every parameter, with values both libraries accept and that keep the runs
 # short and finite; the extensions (class_weight, dropout) have no
@@ -152,6 +156,14 @@ INTENDED_DIFFERENCES = [
         "scikit-learn's lbfgs returns its starting weights with loss_ = nan. Only "
         "an error on our side is explained: a model, if any, must still agree",
         "diverged",
+    ),
+    (
+        "multilabel-indicator-values",
+        lambda s: s.task == "multilabel-0-2" and s.name in ("fit", "partial_fit"),
+        "multilabel targets must be 0/1 indicators and others raise ValueError; "
+        "scikit-learn calls any two integers (0/2, -1/1) an indicator and trains "
+        "on them as they are, a log-loss with no minimum",
+        "error",
     ),
     (
         "poisson-negative-y",
@@ -358,7 +370,7 @@ def _compare(task, data_format, solver, warm_start, operations):
     ``operations`` holds ``"fit"``, ``"partial_fit"``, ``"clone"``,
     ``"pickle"`` or ``(parameter, value)`` for ``set_params``.
     """
-    X, y = TASKS[task]
+    X, y = {**TASKS, **REFUSED_TASKS}[task]
     X = X.astype(np.float32) if data_format == "float32" else X
     X = sp.csr_matrix(X) if data_format == "sparse" else X
     regression = task.startswith("regression")
@@ -375,7 +387,8 @@ def _compare(task, data_format, solver, warm_start, operations):
         warm_start=warm_start,
     )
     ours, theirs = Ours(**params), Theirs(**params)
-    classes = None if task == "multilabel" or regression else np.unique(y)
+    multilabel = task.startswith("multilabel")
+    classes = None if multilabel or regression else np.unique(y)
     history = []
     for operation in operations:
         if isinstance(operation, tuple):
@@ -555,6 +568,15 @@ KNOWN_SEQUENCES = {
         "lbfgs",
         False,
         [OURS_ONLY_ACTIVATIONS[4], "clone", "fit"],
+    ),
+    # Issue 23: targets scikit-learn trains on and we refuse.
+    "multilabel-0-2-fit": ("multilabel-0-2", "float64", "adam", False, ["fit"]),
+    "multilabel-0-2-partial-fit": (
+        "multilabel-0-2",
+        "float64",
+        "sgd",
+        False,
+        ["partial_fit"],
     ),
 }
 

@@ -239,6 +239,80 @@ def test_warnings_point_at_the_users_line():
             clf.fit(X, Y)
 
 
+def _drop_in_page():
+    with open("docs/drop_in.rst") as page:
+        return page.read()
+
+
+def _convergence_warnings(call, **filter_args):
+    """Count the ConvergenceWarnings ``call`` gives under an ignore filter."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", category=ConvergenceWarning, **filter_args)
+        call()
+    return sum(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+@pytest.mark.parametrize("Estimator", [ScratchMLPClassifier, MLPClassifier])
+def test_the_documented_warning_filters_do_what_drop_in_says(Estimator):
+    # Issue 23: the page shows the filter that silences our ConvergenceWarning
+    # (attributed to the caller's line, so module="sklearn" misses a direct
+    # call) and says where module="sklearn" does match it.
+    documented = 'warnings.filterwarnings("ignore", category=ConvergenceWarning)'
+    assert documented in _drop_in_page()
+
+    def direct():
+        Estimator(max_iter=1, random_state=0).fit(X, Y)
+
+    def under_a_tool():
+        cross_val_score(Estimator(max_iter=1, random_state=0), X, Y, cv=2)
+
+    assert _convergence_warnings(direct) == 0
+    assert _convergence_warnings(under_a_tool) == 0
+    assert _convergence_warnings(under_a_tool, module="sklearn") == 0
+    ours = Estimator is ScratchMLPClassifier
+    assert _convergence_warnings(direct, module="sklearn") == int(ours)
+    assert _convergence_warnings(direct, module=__name__) == int(not ours)
+
+
+def test_two_output_lbfgs_converges_elsewhere_than_sklearn_as_documented():
+    # Issue 23: scikit-learn's L-BFGS is given the output-averaged loss with
+    # the summed gradient; ours minimises the summed loss. With one output
+    # the fits are equal, with two the coefs_ differ, as drop_in.rst says.
+    from sklearn.datasets import make_regression
+
+    assert "coefs_`` differ by up to about 0.2" in _drop_in_page()
+    X2, y2 = make_regression(
+        n_samples=200, n_features=5, n_targets=2, noise=1.0, random_state=0
+    )
+    y2 = y2 / y2.std()
+    params = dict(hidden_layer_sizes=(10,), solver="lbfgs", random_state=0)
+    gaps = []
+    for y in (y2[:, 0], y2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            ours = ScratchMLPRegressor(**params).fit(X2, y)
+            theirs = MLPRegressor(**params).fit(X2, y)
+        gaps.append(
+            max(np.abs(a - b).max() for a, b in zip(ours.coefs_, theirs.coefs_))
+        )
+        assert ours.score(X2, y) > 0.9999 and theirs.score(X2, y) > 0.9999
+    assert gaps[0] < 1e-6
+    assert 0.1 < gaps[1] < 0.3
+
+
+def test_the_mlflow_autolog_note_follows_what_autolog_patches():
+    # Issue 23: autolog patches the fit of the classes all_estimators() lists
+    # (scikit-learn's) and its meta-estimators; ours are logged in a pipeline.
+    from sklearn.utils import all_estimators
+
+    page = _drop_in_page()
+    assert "mlflow.sklearn.autolog()" in page
+    assert "make_pipeline(ScratchMLPClassifier(random_state=0))" in page
+    listed = {cls for _, cls in all_estimators()}
+    assert MLPClassifier in listed and ScratchMLPClassifier not in listed
+
+
 @pytest.mark.parametrize("sizes", [(True,), (5.0,), True], ids=str)
 @pytest.mark.parametrize(
     "Ours, Theirs",

@@ -120,3 +120,27 @@ def test_unknown_labels_are_refused():
     )
     with pytest.raises(ValueError, match="classes not in"):
         loss_and_gradients(clf, X_CLF, Y_BINARY + 5)
+
+
+@pytest.mark.parametrize(
+    "target, bad_y, message",
+    [
+        ("poisson", -Y_COUNTS, "negative"),
+        ("multilabel", 2 * Y_MULTILABEL, "0/1 indicators"),
+        ("multiclass", Y_MULTICLASS + 0.5, "Unknown label type"),
+    ],
+)
+def test_targets_fit_refuses_are_refused(target, bad_y, message):
+    # Issue 23: the utilities validate targets through fit's own check, and
+    # refuse what fit and partial_fit refuse (a Poisson target below 0 gave
+    # a NaN loss, a multilabel target of 0/2 a number).
+    cls, params, X, y = TARGETS[target]
+    model = _fitted(cls(**params, hidden_layer_sizes=(3,), max_iter=2), X, y)
+    for call in (
+        lambda: loss_and_gradients(model, X, bad_y),
+        lambda: check_gradients(model, X, bad_y),
+        lambda: cls(**params, hidden_layer_sizes=(3,), max_iter=2).fit(X, bad_y),
+        lambda: model.partial_fit(X, bad_y),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()

@@ -10,6 +10,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import d2_tweedie_score
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
@@ -37,6 +38,35 @@ def test_poisson_deviance_is_finite_where_the_mean_underflowed():
     assert poisson_deviance(y[:1], out[:1]) == 0.0
 
 
+@pytest.mark.parametrize("table", ["numpy", "array_api"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_underflowed_mean_of_a_positive_count_is_read_as_the_smallest_normal(
+    table, dtype
+):
+    # Issue 23: a positive count whose mean underflowed to 0 contributes
+    # y log(y / tiny) - y, tiny the dtype's smallest normal number, in both
+    # kernel tables.
+    y = np.array([[2.0], [0.0]], dtype=dtype)
+    out = np.zeros((2, 1), dtype=dtype)
+    tiny = np.finfo(dtype).tiny
+    expected = (2 * np.log(2.0) - 2 * np.log(float(tiny)) - 2) / 2
+    if table == "array_api":
+        strict = pytest.importorskip("array_api_strict")
+        from skperceptron._kernels import ArrayAPIKernels
+
+        kernels = ArrayAPIKernels(strict, strict.Device("CPU_DEVICE"))
+        # xlogy computes both branches of its where: 0 * log(0) is discarded.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = float(
+                poisson_deviance(
+                    strict.asarray(y), strict.asarray(out), kernels=kernels
+                )
+            )
+    else:
+        loss = poisson_deviance(y, out)
+    assert loss == pytest.approx(expected, rel=1e-6)
+
+
 def test_poisson_deviance_is_unchanged_on_healthy_means():
     y = RNG.poisson(2.0, size=(30, 2)).astype(float)
     out = np.exp(RNG.randn(30, 2))
@@ -61,6 +91,7 @@ def test_float32_poisson_regression_finishes_on_healthy_data():
 
 
 # ------------------------------------------------------- gradient utilities
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")
 @pytest.mark.parametrize("function", [loss_and_gradients, check_gradients])
 def test_utilities_reject_targets_shaped_unlike_the_fitted_ones(function):
     reg = ScratchMLPRegressor(hidden_layer_sizes=(3,), max_iter=3).fit(X, Y_REG2)
@@ -74,8 +105,10 @@ def test_utilities_reject_targets_shaped_unlike_the_fitted_ones(function):
     binary = ScratchMLPClassifier((3,), max_iter=3).fit(X, Y_MULTILABEL[:, 0])
     with pytest.raises(ValueError, match=r"fitted on targets with 1\.$"):
         function(binary, X, Y_MULTILABEL)
-    # A column vector is a 1-D target, as score reads it.
-    loss = loss_and_gradients(binary, X, Y_MULTILABEL[:, :1])[0]
+    # A column vector is a 1-D target, as score reads it, with the warning
+    # fit gives (the same check of targets).
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        loss = loss_and_gradients(binary, X, Y_MULTILABEL[:, :1])[0]
     assert loss == loss_and_gradients(binary, X, Y_MULTILABEL[:, 0])[0]
 
 
@@ -95,6 +128,15 @@ def test_check_gradients_validates_eps(eps, error, match):
     with pytest.raises(error, match=match):
         check_gradients(reg, X, Y_REG2, eps=eps)
     assert check_gradients(reg, X, Y_REG2, eps=1e-6) < 1e-6
+
+
+def test_check_gradients_refuses_an_eps_lost_next_to_one_parameter():
+    # Issue 23: one parameter too large for eps is enough: its central
+    # difference would be 0 / (2 eps), whatever its gradient.
+    reg = ScratchMLPRegressor(hidden_layer_sizes=(2,), max_iter=2).fit(X, Y_REG2)
+    reg.coefs_[1][0, 0] = 1e12
+    with pytest.raises(ValueError, match="eps=1e-06 is too small .* magnitude 1e"):
+        check_gradients(reg, X, Y_REG2, eps=1e-6)
 
 
 # ------------------------------------------------------ weightless batches

@@ -184,3 +184,41 @@ def test_dropout_draws_are_bernoulli_and_independent(dtype):
         assert abs(correlation(layer[:, 1:], layer[:, :-1])) < bound
         assert abs(correlation(layer[1:], layer[:-1])) < bound
     assert abs(correlation(centred[0], centred[1])) < bound
+
+
+def _buffers(workspace):
+    """Every array a workspace holds: its buffers and the last batch's outputs."""
+    for value in vars(workspace).values():
+        for array in value if isinstance(value, list) else [value]:
+            if isinstance(array, np.ndarray):
+                yield array
+
+
+@pytest.mark.parametrize("table", ["numpy", "compiled"])
+@pytest.mark.parametrize("loss", TARGETS)
+def test_a_float32_network_computes_in_float32_buffers_only(table, loss):
+    # Issue 23: a float32 buffer allocated in float64 only changes the last
+    # bit of the results, which tolerance-based comparisons miss; assert the
+    # dtype of every buffer, before and after a weighted batch with dropout.
+    from skperceptron._backends import host_kernels
+    from skperceptron._kernels import NUMPY_KERNELS
+
+    if table == "compiled":
+        pytest.importorskip("numba")
+    kernels = NUMPY_KERNELS if table == "numpy" else host_kernels(work=None)
+    network = Network([4, 5, 3, TARGETS[loss].shape[1]], "relu", loss, np.float32)
+    network = Network.from_parameters(
+        network.coefs, network.intercepts, "relu", loss, np.float32, kernels
+    )
+    X32, Y32 = X.astype(np.float32), TARGETS[loss].astype(np.float32)
+    for backward in (True, False):
+        workspace = Workspace(network, 9, dropout=backward, backward=backward)
+        if backward:
+            masks = workspace.dropout_masks(kernels.dropout_rng(0), [0.2, 0.5], 9)
+            network.loss_gradient(
+                X32, Y32, SAMPLE_WEIGHT.astype(np.float32), 0.1, workspace, masks
+            )
+        else:
+            network.forward(X32, workspace)
+        dtypes = {array.dtype for array in _buffers(workspace)}
+        assert dtypes == {np.dtype(np.float32)}

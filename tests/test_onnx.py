@@ -196,3 +196,51 @@ def test_integer_input_is_cast_to_float():
     assert probabilities.dtype == np.float32
     assert_array_equal(labels, model.predict(X))
     assert_allclose(probabilities, model.predict_proba(X), **TOLERANCES[np.float32])
+
+
+def test_classifier_fitted_on_one_class_predicts_it_for_every_row():
+    # Issue 23: its one logistic output can exceed 0.5, where the graph
+    # gathered a second class that does not exist.
+    X = features().astype(np.float32)
+    model = ScratchMLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0)
+    model.fit(X, np.full(len(X), 7))
+    # Centre the output's logits so that rows fall on both sides of 0.5.
+    p = model.predict_proba(X)[:, 1].astype(np.float64)
+    model.intercepts_[-1] -= np.float32(np.median(np.log(p / (1 - p))))
+    proba = model.predict_proba(X)
+    assert (proba[:, 1] > 0.5).any() and (proba[:, 1] < 0.5).any()
+    labels, probabilities = run_onnx(model, X, options={id(model): {"zipmap": False}})
+    assert_array_equal(labels, np.full(len(X), 7))
+    assert_array_equal(labels, model.predict(X))
+    assert_allclose(probabilities, proba, **TOLERANCES[np.float32])
+    # ZipMap cannot pair predict_proba's two columns with one label.
+    with pytest.raises(ValueError, match="fitted on one class.*'zipmap': False"):
+        skl2onnx.to_onnx(model, X[:1])
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "one output", "outputs"])
+def test_model_trained_on_torch_tensors_exports(kind):
+    # Issue 23: coefs_ are torch tensors, which have no astype; the graph
+    # takes host copies and computes what predict computes on the tensors.
+    torch = pytest.importorskip("torch")
+    from sklearn import config_context
+
+    X = features()
+    y = targets(kind)
+    regression = kind in ("one output", "outputs")
+    estimator = (ScratchMLPRegressor if regression else ScratchMLPClassifier)(
+        hidden_layer_sizes=(6,), max_iter=20, random_state=0
+    )
+    with config_context(array_api_dispatch=True):
+        estimator.fit(torch.asarray(X), torch.asarray(y))
+        assert isinstance(estimator.coefs_[0], torch.Tensor)
+        expected = [
+            np.asarray(output).reshape(len(X), -1)
+            for output in expected_outputs(estimator, torch.asarray(X))
+        ]
+    options = {id(estimator): {"zipmap": False}} if len(expected) == 2 else None
+    outputs = run_onnx(estimator, X, options=options)
+    if len(expected) == 2:
+        assert_array_equal(outputs[0], expected[0].ravel())
+    assert outputs[-1].dtype == np.float64
+    assert_allclose(outputs[-1], expected[-1], **TOLERANCES[np.float64])

@@ -146,3 +146,46 @@ def test_warm_start_continues_from_the_fitted_weights(settings, Ours, Theirs, X,
 
     assert abs(ours.loss_ - trained[1]) < 0.2 * abs(fresh.loss_ - trained[1])
     assert distance(ours) < 0.2 * distance(fresh)
+
+
+@pytest.mark.parametrize("random_state", [0, 3])
+def test_early_stopping_with_tol_zero_counts_ties_as_scikit_learn_does(random_state):
+    # Issue 23: at tol=0 a validation accuracy equal to the best so far is an
+    # improvement for the stopping count (not below best + tol), and ties are
+    # frequent on a small validation set: n_iter_ shows the rule.
+    X, y = make_classification(n_samples=120, n_features=6, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        tol=0.0,
+        n_iter_no_change=2,
+        validation_fraction=0.2,
+        random_state=random_state,
+    )
+    ours, theirs = _pair(ScratchMLPClassifier(**params), MLPClassifier(**params), X, y)
+    assert np.sum(np.diff(theirs.validation_scores_) == 0) > 10
+    assert ours.validation_scores_ == theirs.validation_scores_
+    _assert_same_model(ours, theirs, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "Ours, Theirs, y",
+    [
+        (ScratchMLPClassifier, MLPClassifier, Y_CLF),
+        (ScratchMLPRegressor, MLPRegressor, Y_REG),
+    ],
+)
+def test_float64_model_predicts_float32_input_in_float64(Ours, Theirs, y):
+    # Issue 23: X is promoted to the model's precision, as in scikit-learn:
+    # the dtype and the values of the predictions are scikit-learn's.
+    params = dict(hidden_layer_sizes=(12,), max_iter=20, random_state=0)
+    ours, theirs = _pair(Ours(**params), Theirs(**params), X_CLF, y)
+    X32 = X_CLF.astype(np.float32)
+    methods = (
+        ["predict", "predict_proba"] if Ours is ScratchMLPClassifier else ["predict"]
+    )
+    for method in methods:
+        expected = getattr(theirs, method)(X32)
+        got = getattr(ours, method)(X32)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)

@@ -62,6 +62,8 @@ PREDICTION = "skperceptron/_prediction.py"
 COMPILED = "skperceptron/_compiled.py"
 TRAINING = "skperceptron/_training.py"
 ONNX = "skperceptron/onnx.py"
+BACKENDS = "skperceptron/_backends.py"
+UTILS = "skperceptron/utils.py"
 
 
 def _mutations(path, tests, *triples):
@@ -438,6 +440,70 @@ MUTATIONS = [
             "score < record.best_validation_score + self.settings.tol",
             "score > record.best_validation_score + self.settings.tol",
         ),
+    ),
+    # Issue 23: kinds of bug an independent probe found unseen by the suite.
+    Mutation(
+        "array-api-clip-upper-bound-dropped",
+        KERNELS,
+        "return self.xp.clip(prob, min=eps, max=1 - eps)",
+        "return self.xp.clip(prob, min=eps, max=1.0)",
+        ("tests/test_array_api.py", "-k", "saturated"),
+    ),
+    *_mutations(
+        KERNELS,
+        ("tests/test_lifecycle.py", "-k", "underflowed_mean"),
+        (
+            "poisson-floor-eps",
+            "np.maximum(values, np.finfo(values.dtype).tiny)",
+            "np.maximum(values, np.finfo(values.dtype).eps)",
+        ),
+        (
+            "array-api-poisson-floor-eps",
+            "xp.clip(values, min=xp.finfo(values.dtype).smallest_normal)",
+            "xp.clip(values, min=xp.finfo(values.dtype).eps)",
+        ),
+    ),
+    *_mutations(
+        NETWORK,
+        ("tests/test_network.py", "-k", "float32_buffers"),
+        (
+            "float32-ones-in-float64",
+            "self.ones = np.ones(batch_size, dtype=dtype) if in_place else None",
+            "self.ones = np.ones(batch_size) if in_place else None",
+        ),
+        (
+            "float32-row-scale-in-float64",
+            "self.row_scale = kernels.empty((batch_size, 1), dtype)",
+            "self.row_scale = kernels.empty((batch_size, 1), np.float64)",
+        ),
+    ),
+    Mutation(
+        "early-stopping-tie-is-no-improvement",
+        TRAINING,
+        "if score < record.best_validation_score + self.settings.tol:",
+        "if score <= record.best_validation_score + self.settings.tol:",
+        ("tests/test_parity.py", "-k", "tol_zero"),
+    ),
+    Mutation(
+        "namespace-check-ignores-device",
+        BACKENDS,
+        "return kernels.xp is other.xp and kernels.device == other.device",
+        "return kernels.xp is other.xp",
+        ("tests/test_array_api.py", "-k", "two_devices"),
+    ),
+    Mutation(
+        "float64-model-predicts-float32-in-float32",
+        BASE,
+        "dtype = np.result_type(X.dtype, self.coefs_[0].dtype, np.float32)",
+        "dtype = np.result_type(X.dtype, np.float32)",
+        ("tests/test_parity.py", "-k", "float64_model"),
+    ),
+    Mutation(
+        "eps-check-needs-every-parameter",
+        UTILS,
+        "if (theta + eps == theta).any():",
+        "if (theta + eps == theta).all():",
+        ("tests/test_lifecycle.py", "-k", "eps"),
     ),
     Mutation(
         "non-finite-logits-last-class",
