@@ -33,6 +33,7 @@ import importlib
 import numpy as np
 from numba import njit
 
+from ._activations import LEAKY_RELU_SLOPE
 from ._kernels import NumpyKernels, dropout_keys, dropout_threshold
 
 _jit = njit(cache=True, error_model="numpy", nogil=True)
@@ -97,6 +98,27 @@ def _relu_delta_dropout(delta, a, mask, zero, one):
     for i in range(n_samples):
         for j in range(n_units):
             delta[i, j] = delta[i, j] * mask[i, j] * (one if a[i, j] > zero else zero)
+
+
+@_jit
+def _bias_leaky_relu(z, intercept, kept, slope):
+    n_samples, n_units = z.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            value = z[i, j] + intercept[j]
+            kept[i, j] = value
+            # NumPy's maximum(z, slope z), NaN kept.
+            scaled = value * slope
+            z[i, j] = value if value > scaled else scaled
+
+
+@_jit
+def _leaky_relu_delta(delta, z, mask, masked, zero, one, slope):
+    n_samples, n_units = delta.shape
+    for i in range(n_samples):
+        for j in range(n_units):
+            value = delta[i, j] * mask[i, j] if masked else delta[i, j]
+            delta[i, j] = value * (one if z[i, j] > zero else slope)
 
 
 @_jit
@@ -211,6 +233,18 @@ class NumbaKernels(NumpyKernels):
         fused(z, intercept, z.dtype.type(0))
         return z
 
+    def bias_activation_kept(self, z, intercept, activation, kept):
+        """Return ``f(z + intercept)`` and ``z + intercept`` (see NumPy's).
+
+        One pass for the leaky ReLU; the others are NumPy's, whose vectorised
+        ``exp``, ``expm1``, ``log1p`` and ``tanh`` outrun a loop of libm
+        calls (measured: 2 to 3 times).
+        """
+        if activation != "leaky_relu" or not _contiguous(z):
+            return super().bias_activation_kept(z, intercept, activation, kept)
+        _bias_leaky_relu(z, intercept, kept, z.dtype.type(LEAKY_RELU_SLOPE))
+        return z, kept
+
     def output_delta(self, output, Y, sample_weight, weight_sum, out, row_scale):
         """Return ``(output - Y) * s_i / S``, written into ``out``, in one pass."""
         if not (_contiguous(output) and _contiguous(Y)):
@@ -227,9 +261,17 @@ class NumbaKernels(NumpyKernels):
 
     def hidden_delta(self, delta, a, activation, mask, derivative):
         """Return ``delta * mask * f'(a)``, computed in place in ``delta``."""
+        cast = delta.dtype.type
+        if activation == "leaky_relu":
+            masked = mask is not None
+            _leaky_relu_delta(
+                delta, a, mask if masked else delta, masked,
+                cast(0), cast(1), cast(LEAKY_RELU_SLOPE),
+            )  # fmt: skip
+            return delta
         if activation != "relu":
             return super().hidden_delta(delta, a, activation, mask, derivative)
-        zero, one = delta.dtype.type(0), delta.dtype.type(1)
+        zero, one = cast(0), cast(1)
         if mask is None:
             _relu_delta(delta, a, zero, one)
         else:

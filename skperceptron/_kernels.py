@@ -10,9 +10,10 @@ kernel                    computes
 ========================  ===============================================
 ``matmul``                ``left @ right`` (``left`` may be sparse)
 ``bias_activation``       ``f(z + b)``
+``bias_activation_kept``  ``f(z + b)``, keeping ``z + b`` (leaky ReLU...)
 ``apply_dropout``         ``a * mask``
 ``output_delta``          ``(output - Y) * s_i / S``
-``hidden_delta``          ``delta * mask * f'(a)``
+``hidden_delta``          ``delta * mask * f'(a)``, or ``f'(z)`` if kept
 ``weight_gradient``       ``a.T @ delta``, written into the flat gradient
 ``bias_gradient``         the row sums of ``delta``, likewise
 ``add_weight_decay``      ``grad += factor * W``, returning ``sum(W**2)``
@@ -58,6 +59,8 @@ from ._activations import (
     ARRAY_API_ACTIVATIONS,
     ARRAY_API_DERIVATIVES,
     DERIVATIVES,
+    KEPT_ACTIVATIONS,
+    KEPT_DERIVATIVES,
 )
 
 # ---------------------------------------------------------------- dropout
@@ -291,6 +294,17 @@ class NumpyKernels(ComposedUpdates):
         ACTIVATIONS[activation](z)
         return z
 
+    def bias_activation_kept(self, z, intercept, activation, kept):
+        """Return ``f(z + intercept)`` and ``z + intercept``.
+
+        For the activations that keep their pre-activations
+        (:func:`~skperceptron._activations.keeps_preactivations`): ``z +
+        intercept`` is written into ``kept``, then ``f`` of it into ``z``.
+        """
+        np.add(z, intercept, out=kept)
+        KEPT_ACTIVATIONS[activation](kept, z)
+        return z, kept
+
     def apply_dropout(self, a, mask, out):
         """Return ``a * mask`` written into ``out``."""
         return np.multiply(a, mask, out=out)
@@ -315,11 +329,17 @@ class NumpyKernels(ComposedUpdates):
     def hidden_delta(self, delta, a, activation, mask, derivative):
         """Return ``delta * mask * f'(a)``, computed in place in ``delta``.
 
-        ``derivative`` is room for ``f'(a)``.
+        ``a`` is the layer's output, or its kept pre-activations ``z`` for an
+        activation that keeps them (which may overwrite them);
+        ``derivative`` is room for ``f'``.
         """
         if mask is not None:
             delta *= mask
-        DERIVATIVES[activation](a, delta, derivative)
+        kept = KEPT_DERIVATIVES.get(activation)
+        if kept is None:
+            DERIVATIVES[activation](a, delta, derivative)
+        else:
+            kept(a, delta, derivative)
         return delta
 
     def weight_gradient(self, layer_input, delta, out):
@@ -571,6 +591,11 @@ class ArrayAPIKernels(ComposedUpdates):
         """Return ``f(z + intercept)``."""
         return ARRAY_API_ACTIVATIONS[activation](z + intercept, self.xp)
 
+    def bias_activation_kept(self, z, intercept, activation, kept):
+        """Return ``f(z + intercept)`` and ``z + intercept``; ``kept`` is unused."""
+        preactivation = z + intercept
+        return ARRAY_API_ACTIVATIONS[activation](preactivation, self.xp), preactivation
+
     def apply_dropout(self, a, mask, out):
         """Return ``a * mask``."""
         return a * mask
@@ -587,7 +612,7 @@ class ArrayAPIKernels(ComposedUpdates):
         return delta @ coef.T
 
     def hidden_delta(self, delta, a, activation, mask, derivative):
-        """Return ``delta * mask * f'(a)``."""
+        """Return ``delta * mask * f'(a)`` (``a`` is ``z`` if kept)."""
         if mask is not None:
             delta = delta * mask
         return ARRAY_API_DERIVATIVES[activation](a, delta, self.xp)

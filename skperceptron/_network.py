@@ -36,6 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from ._activations import keeps_preactivations
 from ._kernels import NUMPY_KERNELS
 from ._losses import LOSSES, OUTPUT_ACTIVATIONS
 
@@ -48,8 +49,9 @@ class Network:
     layer_units : sequence of int
         Width of every layer, input and output included; two entries mean no
         hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu"}
-        Activation of the hidden layers.
+    activation : str
+        Activation of the hidden layers, one of
+        :data:`~skperceptron._activations.HIDDEN_ACTIVATIONS`.
     loss : {"squared_error", "poisson", "log_loss", "binary_log_loss"}
         Loss, which also fixes the output activation.
     dtype : dtype
@@ -294,7 +296,15 @@ class Network:
                 return kernels.bias_activation(
                     z, intercept, out_activation or self.out_activation
                 )
-            output = kernels.bias_activation(z, intercept, self.activation)
+            if workspace.keeps_preactivations:
+                output, workspace.preactivations[layer] = kernels.bias_activation_kept(
+                    z,
+                    intercept,
+                    self.activation,
+                    _rows(workspace.kept[layer], n_samples),
+                )
+            else:
+                output = kernels.bias_activation(z, intercept, self.activation)
             workspace.outputs[layer] = output
             if dropout_masks is not None and dropout_masks[layer] is not None:
                 output = kernels.apply_dropout(
@@ -350,6 +360,12 @@ class Network:
             _rows(workspace.row_scale, n_samples),
         )
         ones = _rows(workspace.ones, n_samples)
+        # What the derivatives are computed from: the outputs, or the kept z.
+        derivative_inputs = (
+            workspace.preactivations
+            if workspace.keeps_preactivations
+            else workspace.outputs
+        )
         for layer in range(self.n_layers - 2, -1, -1):
             layer_input = X if layer == 0 else workspace.fed[layer - 1]
             kernels.weight_gradient(layer_input, delta, workspace.coef_grads[layer])
@@ -362,7 +378,7 @@ class Network:
                     self.coefs[layer],
                     _rows(workspace.deltas[layer - 1], n_samples),
                 ),
-                workspace.outputs[layer - 1],
+                derivative_inputs[layer - 1],
                 self.activation,
                 None if dropout_masks is None else dropout_masks[layer - 1],
                 _rows(workspace.derivatives[layer - 1], n_samples),
@@ -411,6 +427,14 @@ class Workspace:
     outputs, fed : list of array
         The last batch's hidden activations, before and after dropout: what
         each hidden layer computed, and what it fed forward.
+    keeps_preactivations : bool
+        Whether the hidden activation keeps its pre-activations
+        (:func:`~skperceptron._activations.keeps_preactivations`).
+    preactivations : list of array or None
+        The last batch's hidden pre-activations ``z`` when they are kept
+        (which the backward pass may overwrite), else ``None`` entries.
+    kept : list of array or None
+        Room for the kept pre-activations (empty when they are not kept).
     dropped : list of array or None
         Room for the hidden activations after dropout (empty without dropout).
     masks : list of array or None
@@ -437,6 +461,8 @@ class Workspace:
         dtype = network.dtype
         self.outputs = [None] * len(hidden)
         self.fed = [None] * len(hidden)
+        self.keeps_preactivations = keeps_preactivations(network.activation)
+        self.preactivations = [None] * len(hidden)
 
         def buffers(widths, wanted=True):
             if not kernels.in_place:
@@ -458,6 +484,12 @@ class Workspace:
                 flat[layer % 2][: batch_size * n].reshape(batch_size, n)
                 for layer, n in enumerate(units)
             ]
+        if self.keeps_preactivations and hidden and kernels.in_place and not backward:
+            # Prediction: each layer's z is read as soon as it is written.
+            flat = kernels.empty(batch_size * max(hidden), dtype)
+            self.kept = [flat[: batch_size * n].reshape(batch_size, n) for n in hidden]
+        else:
+            self.kept = buffers(hidden, self.keeps_preactivations)
         self.dropped = buffers(hidden, dropout)
         self.masks = buffers(hidden, dropout)
         self.deltas = buffers(units, backward)

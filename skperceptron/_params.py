@@ -12,12 +12,14 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_array, check_non_negative
 
+from ._activations import HIDDEN_ACTIVATIONS
+
 PARAMETER_CONSTRAINTS = {
     "hidden_layer_sizes": [
         "array-like",
         Interval(Integral, 1, None, closed="left"),
     ],
-    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
     "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [
@@ -119,8 +121,13 @@ SHARED_PARAMETERS_DOC = """
         The ith element represents the number of neurons in the ith hidden
         layer. ``()`` means no hidden layer: a single layer of output neurons.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
-        Activation function for the hidden layers.
+    activation : str, default='relu'
+        Activation function for the hidden layers: ``'identity'``,
+        ``'logistic'``, ``'tanh'`` or ``'relu'``, as in scikit-learn, or,
+        ours only (scikit-learn rejects them): ``'leaky_relu'`` (slope 0.01
+        below 0), ``'elu'`` (alpha 1), ``'gelu'`` (the exact ``z Phi(z)``),
+        ``'silu'`` (``z sigmoid(z)``), ``'softplus'`` (``log(1 + exp(z))``)
+        and ``'mish'`` (``z tanh(softplus(z))``).
 
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         The solver for weight optimization: L-BFGS-B from scipy, stochastic

@@ -21,8 +21,11 @@ import warnings
 
 import numpy as np
 
-#: The hidden activations of the warm-up fits.
-ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+from ._activations import HIDDEN_ACTIVATIONS
+
+#: The hidden activations of the warm-up fits: every one, leaky ReLU's fused
+#: kernels among those they reach.
+ACTIVATIONS = HIDDEN_ACTIVATIONS
 
 
 def run(args):

@@ -15,13 +15,15 @@ It needs the ``onnx`` extra: ``pip install skperceptron[onnx]``.
 
 The ONNX graph computes what ``predict``, ``predict_proba`` and the
 regressor's ``predict`` compute, in the input's precision: float32 for a
-float (or integer) input, float64 for a double input. Every configuration
-converts: any hidden activation, no hidden layer, binary, multiclass and
-multilabel classifiers (integer or string labels), one or several regression
-outputs, and the Poisson loss's exponential output. Training-only settings
-(dropout, class weights, the solver) leave nothing in the graph. A model
-trained on another array namespace under ``array_api_dispatch`` (PyTorch, on
-any device) converts too: the graph holds host copies of its parameters.
+float (or integer) input, float64 for a double input (but for the
+``'gelu'`` activation's error function, computed in float32: onnxruntime has
+no double ``Erf``). Every configuration converts: any hidden activation,
+no hidden layer, binary, multiclass and multilabel classifiers (integer or
+string labels), one or several regression outputs, and the Poisson loss's
+exponential output. Training-only settings (dropout, class weights, the
+solver) leave nothing in the graph. A model trained on another array
+namespace under ``array_api_dispatch`` (PyTorch, on any device) converts
+too: the graph holds host copies of its parameters.
 
 A classifier has skl2onnx's usual two outputs: the labels, shape
 ``(n_samples,)`` (``(n_samples, n_labels)`` 0/1 indicators for a multilabel
@@ -45,11 +47,17 @@ try:
         OnnxArgMax,
         OnnxCast,
         OnnxConcat,
+        OnnxDiv,
+        OnnxErf,
         OnnxExp,
         OnnxGather,
         OnnxGreater,
         OnnxIdentity,
+        OnnxLog,
         OnnxMatMul,
+        OnnxMax,
+        OnnxMin,
+        OnnxMul,
         OnnxRelu,
         OnnxReshape,
         OnnxSigmoid,
@@ -75,20 +83,125 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "`pip install skperceptron[onnx]`."
     ) from error
 
+from ._activations import _SOFTPLUS_LINEAR_FROM, _SQRT_HALF, LEAKY_RELU_SLOPE
 from ._backends import to_numpy
 from ._mlp import ScratchMLPClassifier, ScratchMLPRegressor
 
 _INPUT_TYPES = [BooleanTensorType, DoubleTensorType, FloatTensorType, Int64TensorType]
 
-# ONNX operators applying each activation a fitted model can name; the
-# identity needs none.
+# The activations are written with operators that onnxruntime runs in double
+# precision as well as float32 (it has no double Elu, Softplus or Erf before
+# opset 18, and LeakyRelu's slope is a float32 attribute), so that a float64
+# graph computes in float64. Each builder takes the layer's node, the opset
+# and the dtype the graph computes in, and returns the activated node.
+
+
+def _constant(value, dtype):
+    """Return ``value`` as a one-element array of ``dtype``, which broadcasts."""
+    return np.array([value], dtype=dtype)
+
+
+def _leaky_relu(z, opset, dtype):
+    """``max(z, 0.01 z)``, as the NumPy kernels compute it."""
+    scaled = OnnxMul(z, _constant(LEAKY_RELU_SLOPE, dtype), op_version=opset)
+    return OnnxMax(z, scaled, op_version=opset)
+
+
+def _elu(z, opset, dtype):
+    """``max(z, expm1(min(z, 0)))``, with ``expm1(x) = 2 t / (1 - t)``.
+
+    ``t = tanh(x / 2)``: ONNX has no ``expm1``, and ``exp(x) - 1`` would lose
+    the relative precision of small ``|x|``; ``1 - t`` does not cancel for
+    ``x <= 0``.
+    """
+    half = OnnxMul(
+        OnnxMin(z, _constant(0, dtype), op_version=opset),
+        _constant(0.5, dtype),
+        op_version=opset,
+    )
+    t = OnnxTanh(half, op_version=opset)
+    expm1 = OnnxDiv(
+        OnnxMul(t, _constant(2, dtype), op_version=opset),
+        OnnxSub(_constant(1, dtype), t, op_version=opset),
+        op_version=opset,
+    )
+    return OnnxMax(z, expm1, op_version=opset)
+
+
+def _gelu(z, opset, dtype):
+    """``z (1 + erf(z / sqrt(2))) / 2``.
+
+    onnxruntime's Erf has no double kernel: a float64 graph computes the
+    ``erf`` alone in float32 (the documented precision of such a graph).
+    """
+    argument = OnnxMul(z, _constant(_SQRT_HALF, dtype), op_version=opset)
+    if dtype == np.float64:
+        argument = OnnxCast(argument, to=TensorProto.FLOAT, op_version=opset)
+    erf = OnnxErf(argument, op_version=opset)
+    if dtype == np.float64:
+        erf = OnnxCast(erf, to=TensorProto.DOUBLE, op_version=opset)
+    half = OnnxMul(z, _constant(0.5, dtype), op_version=opset)
+    return OnnxAdd(half, OnnxMul(half, erf, op_version=opset), op_version=opset)
+
+
+def _silu(z, opset, dtype):
+    """``z sigmoid(z)``."""
+    return OnnxMul(z, OnnxSigmoid(z, op_version=opset), op_version=opset)
+
+
+def _softplus_up_to(z, opset, dtype):
+    """``log(1 + exp(min(z, 40)))``, as ``skperceptron._activations`` computes it."""
+    capped = OnnxMin(z, _constant(_SOFTPLUS_LINEAR_FROM, dtype), op_version=opset)
+    return OnnxLog(
+        OnnxAdd(
+            OnnxExp(capped, op_version=opset), _constant(1, dtype), op_version=opset
+        ),
+        op_version=opset,
+    )
+
+
+def _softplus(z, opset, dtype):
+    """``max(z, log(1 + exp(min(z, 40))))``, which cannot overflow."""
+    return OnnxMax(z, _softplus_up_to(z, opset, dtype), op_version=opset)
+
+
+def _mish(z, opset, dtype):
+    """``z tanh(softplus(z))`` (ONNX's own Mish needs opset 18)."""
+    softplus = _softplus_up_to(z, opset, dtype)
+    return OnnxMul(z, OnnxTanh(softplus, op_version=opset), op_version=opset)
+
+
+def _operator(onnx_operator):
+    """Return the builder applying the single operator ``onnx_operator``."""
+    return lambda z, opset, dtype: onnx_operator(z, op_version=opset)
+
+
+#: Builders of every activation a fitted model can name: its hidden
+#: activation, or a regressor's output activation (identity or exp).
 _ACTIVATIONS = {
-    "identity": None,
-    "logistic": OnnxSigmoid,
-    "tanh": OnnxTanh,
-    "relu": OnnxRelu,
-    "exp": OnnxExp,
+    "identity": lambda z, opset, dtype: z,
+    "logistic": _operator(OnnxSigmoid),
+    "tanh": _operator(OnnxTanh),
+    "relu": _operator(OnnxRelu),
+    "leaky_relu": _leaky_relu,
+    "elu": _elu,
+    "gelu": _gelu,
+    "silu": _silu,
+    "softplus": _softplus,
+    "mish": _mish,
+    "exp": _operator(OnnxExp),
 }
+
+
+def _activation(name):
+    """Return the builder of activation ``name``, or raise naming it."""
+    try:
+        return _ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"skperceptron.onnx cannot export activation={name!r}; it exports "
+            f"{', '.join(repr(known) for known in _ACTIVATIONS)}."
+        ) from None
 
 
 def _float_type(input_type):
@@ -165,15 +278,15 @@ def _output_layer(operator, container):
     layer = input_variable
     if not isinstance(input_variable.type, (FloatTensorType, DoubleTensorType)):
         layer = OnnxCast(layer, to=TensorProto.FLOAT, op_version=opset)
-    hidden = _ACTIVATIONS[model.activation]
+    hidden = _activation(model.activation)
     last = len(model.coefs_) - 1
     for index, (coef, intercept) in enumerate(zip(model.coefs_, model.intercepts_)):
         # Host copies of a model trained in another namespace (PyTorch, ...).
         coef, intercept = to_numpy(coef), to_numpy(intercept)
         product = OnnxMatMul(layer, coef.astype(dtype), op_version=opset)
         layer = OnnxAdd(product, intercept.astype(dtype), op_version=opset)
-        if index < last and hidden is not None:
-            layer = hidden(layer, op_version=opset)
+        if index < last:
+            layer = hidden(layer, opset, dtype)
     return layer, dtype
 
 
@@ -228,10 +341,8 @@ def _convert_regressor(scope, operator, container):
     """Write a regressor's predictions to the ONNX graph."""
     model = operator.raw_operator
     opset = container.target_opset
-    output, _ = _output_layer(operator, container)
-    out_activation = _ACTIVATIONS[model.out_activation_]
-    if out_activation is not None:
-        output = out_activation(output, op_version=opset)
+    output, dtype = _output_layer(operator, container)
+    output = _activation(model.out_activation_)(output, opset, dtype)
     OnnxIdentity(output, op_version=opset, output_names=[operator.outputs[0]]).add_to(
         scope, container
     )

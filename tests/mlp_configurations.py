@@ -5,6 +5,7 @@ import pytest
 from sklearn.base import clone
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+from skperceptron._activations import HIDDEN_ACTIVATIONS
 
 N_SAMPLES, N_FEATURES = 80, 5
 
@@ -48,7 +49,7 @@ CONFIGURATIONS = [
             ),
             "multiclass",
         )
-        for activation in ("identity", "logistic", "tanh", "relu")
+        for activation in HIDDEN_ACTIVATIONS
     ],
     (
         "classifier no hidden layer",
@@ -81,7 +82,7 @@ CONFIGURATIONS = [
             ScratchMLPRegressor(hidden_layer_sizes=(7, 4), activation=activation),
             "one output",
         )
-        for activation in ("identity", "logistic", "tanh", "relu")
+        for activation in HIDDEN_ACTIVATIONS
     ],
     (
         "regressor no hidden layer",

@@ -239,6 +239,37 @@ def test_dropout_masks_are_inverted_dropout_in_every_backend(backend):
         assert kept.mean() == pytest.approx(1 - rate, abs=0.01)
 
 
+@pytest.mark.parametrize(
+    "activation", ["leaky_relu", "elu", "gelu", "silu", "softplus", "mish"]
+)
+def test_torch_float64_trains_the_numpy_weights_with_our_activations(activation):
+    params = {
+        "hidden_layer_sizes": (16, 8),
+        "max_iter": 4,
+        "random_state": 0,
+        "activation": activation,
+        "dropout": 0.0,
+    }
+    ours = ScratchMLPClassifier(**params).fit(X_DIGITS, Y_DIGITS)
+    with config_context(array_api_dispatch=True):
+        X_torch = torch.asarray(X_DIGITS)
+        on_torch = ScratchMLPClassifier(**params).fit(X_torch, torch.asarray(Y_DIGITS))
+        proba = on_torch.predict_proba(X_torch)
+    for expected, got in zip(
+        ours.coefs_ + ours.intercepts_, on_torch.coefs_ + on_torch.intercepts_
+    ):
+        np.testing.assert_allclose(got.numpy(), expected, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(proba.numpy(), ours.predict_proba(X_DIGITS), atol=1e-10)
+
+
+def test_gelu_needs_erfc_in_the_namespace():
+    with config_context(array_api_dispatch=True):
+        X, y = strict.asarray(X_DIGITS[:50]), strict.asarray(Y_DIGITS[:50])
+        clf = ScratchMLPClassifier((4,), activation="gelu", max_iter=1)
+        with pytest.raises(ValueError, match="activation='gelu' needs .*erfc"):
+            clf.fit(X, y)
+
+
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_torch_labels_for_numpy_X_are_encoded_on_the_host(method):
     # Issue 23: the labels are encoded on the host whatever their namespace,

@@ -377,3 +377,28 @@ def test_a_pickled_table_is_the_host_table_where_it_is_loaded(monkeypatch):
     assert pickle.loads(data) is NUMBA_KERNELS
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
     assert pickle.loads(data) is NUMPY_KERNELS
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "activation", ["leaky_relu", "elu", "gelu", "silu", "softplus", "mish"]
+)
+def test_kept_activations_agree_between_tables(activation, dtype):
+    # Forward (bias, activation, kept z) and derivative times a dropout mask.
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=3, size=(7, 9)).astype(dtype)
+    intercept = rng.normal(size=9).astype(dtype)
+    mask = ((rng.random((7, 9)) > 0.3) / 0.7).astype(dtype)
+    delta = rng.normal(size=(7, 9)).astype(dtype)
+    results = []
+    for kernels in (NUMPY_KERNELS, NUMBA_KERNELS):
+        kept = np.empty_like(z)
+        out, kept = kernels.bias_activation_kept(z.copy(), intercept, activation, kept)
+        product = kernels.hidden_delta(
+            delta.copy(), kept.copy(), activation, mask, np.empty_like(z)
+        )
+        results.append((out, kept, product))
+    for numpy_result, compiled_result in zip(*results):
+        np.testing.assert_allclose(
+            compiled_result, numpy_result, rtol=4 * np.finfo(dtype).eps
+        )

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from skperceptron._activations import HIDDEN_ACTIVATIONS
+
 pytest.importorskip("matplotlib")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -100,3 +102,15 @@ def test_plot_export_onnx(tmp_path):
         assert float(difference) < tolerance
     (accuracy,) = numbers(r"test accuracy ([\d.]+)", out)
     assert accuracy > 0.9
+
+
+def test_plot_activations(tmp_path):
+    out = run_example("plot_activations.py", tmp_path)
+    pattern = r"(\w+): train accuracy [\d.]+, held-out accuracy ([\d.]+), 150 epochs"
+    accuracy = {name: float(value) for name, value in re.findall(pattern, out)}
+    assert list(accuracy) == list(HIDDEN_ACTIVATIONS)
+    # A linear network cannot separate the arms; the ReLU family and the
+    # smooth activations built like it follow them.
+    assert accuracy["identity"] < 0.5
+    for name in ("relu", "leaky_relu", "elu", "gelu", "silu", "mish"):
+        assert accuracy[name] > 0.8, name

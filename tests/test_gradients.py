@@ -7,9 +7,10 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.metrics import log_loss
 
 from skperceptron import ScratchMLPClassifier, ScratchMLPRegressor
+from skperceptron._activations import HIDDEN_ACTIVATIONS
 from skperceptron.utils import check_gradients, loss_and_gradients
 
-ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+ACTIVATIONS = HIDDEN_ACTIVATIONS
 RNG = np.random.RandomState(0)
 X_CLF, Y_MULTICLASS = make_classification(
     n_samples=40, n_features=5, n_informative=3, n_classes=3, random_state=0

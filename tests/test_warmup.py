@@ -25,7 +25,7 @@ def test_warmup_caches_every_compiled_kernel(tmp_path):
         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
         check=True,
     )
-    assert result.stdout.startswith("compiled kernels ready: 96 warm-up fits in ")
+    assert result.stdout.startswith("compiled kernels ready: 240 warm-up fits in ")
     assert str(tmp_path) in result.stdout
     indexes = [path.name for path in tmp_path.rglob("*.nbi")]
     # An index per kernel: a kernel added later, which no warm-up fit

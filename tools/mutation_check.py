@@ -48,6 +48,8 @@ CHUNK_TESTS = ("tests/test_fast_path.py", "-k", "chunked")
 WARM_START_TESTS = ("tests/test_parity.py", "-k", "warm_start")
 STOPPING_TESTS = ("tests/test_parity.py", "-k", "stochastic and (adaptive or early)")
 COMPILED_TESTS = ("tests/test_compiled.py",)
+ARRAY_API_TESTS = ("tests/test_array_api.py",)
+ONNX_TESTS = ("tests/test_onnx.py", "-k", "activation")
 
 ACTIVATIONS = "skperceptron/_activations.py"
 LOSSES = "skperceptron/_losses.py"
@@ -59,6 +61,7 @@ BASE = "skperceptron/_base.py"
 PREDICTION = "skperceptron/_prediction.py"
 COMPILED = "skperceptron/_compiled.py"
 TRAINING = "skperceptron/_training.py"
+ONNX = "skperceptron/onnx.py"
 BACKENDS = "skperceptron/_backends.py"
 UTILS = "skperceptron/utils.py"
 
@@ -101,6 +104,69 @@ MUTATIONS = [
             "logistic-derivative-overwrites-a",
             "np.subtract(1, a, out=factor)",
             "np.subtract(1, a, out=a)",
+        ),
+        # The activations of ours (their names all start "ours-").
+        (
+            "ours-leaky-relu-derivative-without-slope",
+            "delta *= np.maximum(factor, LEAKY_RELU_SLOPE, out=factor)",
+            "delta *= np.maximum(factor, 0, out=factor)",
+        ),
+        (
+            "ours-elu-derivative-expm1",
+            "delta *= np.exp(factor, out=factor)",
+            "delta *= np.expm1(factor, out=factor)",
+        ),
+        (
+            "ours-gelu-derivative-without-density",
+            "    z += factor\n    delta *= z",
+            "    delta *= z",
+        ),
+        (
+            "ours-silu-derivative-without-1",
+            "    factor += 1\n    delta *= factor",
+            "    delta *= factor",
+        ),
+        (
+            "ours-softplus-without-max",
+            "    _softplus_up_to(z, out)\n    np.maximum(z, out, out=out)",
+            "    _softplus_up_to(z, out)",
+        ),
+        (
+            "ours-softplus-overflows",
+            "np.minimum(z, _SOFTPLUS_LINEAR_FROM, out=out)",
+            "np.copyto(out, z)",
+        ),
+        (
+            "ours-mish-derivative-1-plus-t2",
+            "np.subtract(1, z, out=z)",
+            "np.add(1, z, out=z)",
+        ),
+    ),
+    *_mutations(
+        ACTIVATIONS,
+        ARRAY_API_TESTS,
+        (
+            "ours-array-api-gelu-derivative-without-density",
+            "return _normal_cdf_xp(z, xp) + z * xp.exp(z * z * -0.5) * _INV_SQRT_2PI",
+            "return _normal_cdf_xp(z, xp)",
+        ),
+    ),
+    *_mutations(
+        COMPILED,
+        COMPILED_TESTS,
+        (
+            "ours-compiled-leaky-relu-derivative-without-slope",
+            "delta[i, j] = value * (one if z[i, j] > zero else slope)",
+            "delta[i, j] = value * (one if z[i, j] > zero else zero)",
+        ),
+    ),
+    *_mutations(
+        ONNX,
+        ONNX_TESTS,
+        (
+            "ours-onnx-softplus-without-max",
+            "return OnnxMax(z, _softplus_up_to(z, opset, dtype), op_version=opset)",
+            "return _softplus_up_to(z, opset, dtype)",
         ),
     ),
     *_mutations(
