@@ -83,6 +83,7 @@ _RECORD_ATTRIBUTES = {
     "loss": "loss_",
     "loss_curve": "loss_curve_",
     "validation_scores": "validation_scores_",
+    "validation_loss_curve": "validation_loss_curve_",
     "best_loss": "best_loss_",
     "best_validation_score": "best_validation_score_",
     "no_improvement_count": "_no_improvement_count",
@@ -416,6 +417,13 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
         ):
             record.no_improvement_count = 0
             record.track(self.early_stopping)
+        elif (
+            record.validation_scores is not None
+            and record.validation_loss_curve is None
+        ):
+            # Pickled before validation_loss_curve_: its earlier epochs are
+            # unknown, and the two curves keep one length.
+            record.validation_loss_curve = [np.nan] * len(record.validation_scores)
         return record
 
     def _keep_record(self, record):

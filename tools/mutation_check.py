@@ -252,8 +252,8 @@ MUTATIONS = [
         ),
         (
             "penalty-over-count",
-            "loss += 0.5 * alpha * squares / weight_sum",
-            "loss += 0.5 * alpha * squares / n_samples",
+            "loss += _l2_term(alpha, squares, weight_sum)",
+            "loss += _l2_term(alpha, squares, n_samples)",
         ),
         (
             "decay-over-count",
@@ -262,8 +262,8 @@ MUTATIONS = [
         ),
         (
             "penalty-not-halved",
-            "loss += 0.5 * alpha * squares / weight_sum",
-            "loss += alpha * squares / weight_sum",
+            "return 0.5 * alpha * squares / weight_sum",
+            "return alpha * squares / weight_sum",
         ),
         (
             "output-activation-on-hidden",
