@@ -566,7 +566,18 @@ class _ValidationObjective:
 
 
 def fit_lbfgs(
-    network, X, Y, sample_weight, *, alpha, max_iter, max_fun, tol, verbose, warn=warn
+    network,
+    X,
+    Y,
+    sample_weight,
+    *,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    warn=warn,
+    on_iteration=None,
 ):
     """Minimise the full-batch objective with SciPy's L-BFGS-B, in place.
 
@@ -588,6 +599,11 @@ def fit_lbfgs(
         Whether to print one line per iteration.
     warn : callable, default=skperceptron._warn.warn
         ``warn(message, category)``, for the convergence warning.
+    on_iteration : callable or None, default=None
+        ``on_iteration(params, loss)`` after each iteration, with L-BFGS's
+        iterate (a float64 copy of the flat parameters) and its objective; a
+        True return ends L-BFGS there (SciPy's ``StopIteration``), without
+        the convergence warning.
 
     Returns
     -------
@@ -629,8 +645,14 @@ def fit_lbfgs(
                 "Iteration %d, loss = %.8f" % (report.n_iter, intermediate_result.fun)
             )
             report.n_iter += 1
+        if on_iteration is not None and on_iteration(
+            intermediate_result.x.copy(), intermediate_result.fun
+        ):
+            report.stopped = True
+            raise StopIteration
 
     report.n_iter = 1
+    report.stopped = False
     result = scipy.optimize.minimize(
         objective,
         last_finite.copy(),
@@ -648,7 +670,10 @@ def fit_lbfgs(
         # stopped at, typically the starting ones, with loss_ = nan.
         network.params[...] = last_finite
         raise Diverged(LBFGS_OVERFLOW_MESSAGE % min(result.nit, max_iter))
-    n_iter = _lbfgs_iterations(result, max_iter, warn)
+    if report.stopped:
+        n_iter = min(result.nit, max_iter)
+    else:
+        n_iter = _lbfgs_iterations(result, max_iter, warn)
     network.params[...] = result.x
     return n_iter, float(result.fun)
 

@@ -100,3 +100,19 @@ def test_plot_export_onnx(tmp_path):
         assert float(difference) < tolerance
     (accuracy,) = numbers(r"test accuracy ([\d.]+)", out)
     assert accuracy > 0.9
+
+
+def test_plot_callbacks_validation_curve(tmp_path):
+    pytest.importorskip("sklearn.callback", reason="needs scikit-learn >= 1.9")
+    out = run_example("plot_callbacks_validation_curve.py", tmp_path)
+    assert "80 epochs recorded by the monitor, 80 run" in out
+    found = re.search(
+        r"lowest validation loss ([\d.]+) at epoch \d+; training loss there "
+        r"([\d.]+), at the end ([\d.]+)",
+        out,
+    )
+    lowest, at_best, at_end = (float(value) for value in found.groups())
+    # Overfitting shows: the training loss falls far below the validation loss.
+    assert at_end < at_best < lowest
+    (test_accuracy,) = numbers(r"test accuracy of the restored model ([\d.]+)", out)
+    assert test_accuracy > 0.94
