@@ -16,7 +16,7 @@ starts to fit noise, and a way to run code after every epoch.
   held-out validation set after each epoch;
 - scikit-learn's callback API (``sklearn.callback``, scikit-learn 1.9 and
   later): each epoch is a task that ends with the model it reached, so a
-  :class:`~sklearn.callback.ScoringMonitor` scores every epoch's model.
+  ``ScoringMonitor`` scores every epoch's model.
 
 We train a wide network with a weak L2 penalty on the 8x8 digits, long
 enough to overfit: early stopping is set to wait 60 epochs, so that the whole
