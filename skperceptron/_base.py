@@ -42,6 +42,13 @@ from ._backends import (
     same_backend,
     to_numpy,
 )
+from ._callbacks import (
+    CallbackSupportMixin,
+    EpochCallbacks,
+    LbfgsCallbacks,
+    fit_task_subtasks,
+    start_fit_task,
+)
 from ._losses import LOSS_FOR_OUTPUT, OUTPUT_ACTIVATIONS
 from ._network import Network
 from ._optimizers import SGD, Adam
@@ -83,6 +90,7 @@ _RECORD_ATTRIBUTES = {
     "loss": "loss_",
     "loss_curve": "loss_curve_",
     "validation_scores": "validation_scores_",
+    "validation_loss_curve": "validation_loss_curve_",
     "best_loss": "best_loss_",
     "best_validation_score": "best_validation_score_",
     "no_improvement_count": "_no_improvement_count",
@@ -174,6 +182,17 @@ class _FittedState:
         # exactly as it was, partial_fit included: the last finite parameters
         # of a diverged run are typically so large that predictions overflow.
         # A first fit that diverges keeps them.
+        method = "partial_fit" if incremental else "fit"
+        # scikit-learn's callbacks see the call as one task (before the
+        # snapshot: a failed call restores the model, not the callbacks' state).
+        task = start_fit_task(
+            self,
+            X,
+            y,
+            sample_weight,
+            fit_task_subtasks(self.solver, self.max_iter, incremental),
+            task_name=method,
+        )
         snapshot = {
             key: value.copy() if isinstance(value, list) else value
             for key, value in self.__dict__.items()
@@ -199,12 +218,14 @@ class _FittedState:
             if continues and incremental and "_optimizer" in snapshot
             else None
         )
-        method = "partial_fit" if incremental else "fit"
         refuse_autograd(
             f"{type(self).__name__}.{method}", X=X, y=y, sample_weight=sample_weight
         )
         try:
-            return self._fit_or_raise(X, y, sample_weight, incremental)
+            self._fit_or_raise(X, y, sample_weight, incremental, task)
+            if task is not None:
+                task.end()
+            return self
         except BaseException as error:
             diverged = isinstance(error, Diverged)
             if diverged and not fitted:
@@ -285,7 +306,7 @@ class _FittedState:
         super().__setstate__(state)
 
 
-class _BaseScratchMLP(_FittedState, BaseEstimator):
+class _BaseScratchMLP(CallbackSupportMixin, _FittedState, BaseEstimator):
     """Shared machinery of the scratch MLP estimators; use the subclasses."""
 
     # The HTML repr links each estimator to its API page, which sphinx's
@@ -317,7 +338,7 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
         self.__dict__.pop("_dropout_rng", None)
 
     # --------------------------------------------------------------- training
-    def _fit_or_raise(self, X, y, sample_weight, incremental):
+    def _fit_or_raise(self, X, y, sample_weight, incremental, task=None):
         hidden_sizes = hidden_layer_sizes(self.hidden_layer_sizes)
         dropout = dropout_rates(self.dropout, len(hidden_sizes), self.solver)
         first_pass = not hasattr(self, "coefs_") or (
@@ -376,20 +397,33 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
                 TrainingRecord.start(self.early_stopping)
                 if first_pass
                 else self._continued_record(),
+                task,
             )
         else:
-            self.n_iter_, self.loss_ = fit_lbfgs(
-                network,
-                X,
-                Y,
-                sample_weight,
-                alpha=self.alpha,
-                max_iter=self.max_iter,
-                max_fun=self.max_fun,
-                tol=self.tol,
-                verbose=self.verbose,
-                warn=warn,
+            # Only a callback that listens gets a bridge: without one, L-BFGS
+            # runs exactly as it would without the callback API.
+            iterations = (
+                LbfgsCallbacks(task, network, self.verbose)
+                if task is not None and task.has_callbacks
+                else None
             )
+            try:
+                self.n_iter_, self.loss_ = fit_lbfgs(
+                    network,
+                    X,
+                    Y,
+                    sample_weight,
+                    alpha=self.alpha,
+                    max_iter=self.max_iter,
+                    max_fun=self.max_fun,
+                    tol=self.tol,
+                    verbose=self.verbose,
+                    warn=warn,
+                    on_iteration=iterations,
+                )
+            finally:
+                if iterations is not None:
+                    iterations.close()
         return self
 
     def _continued_record(self):
@@ -416,6 +450,13 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
         ):
             record.no_improvement_count = 0
             record.track(self.early_stopping)
+        elif (
+            record.validation_scores is not None
+            and record.validation_loss_curve is None
+        ):
+            # Pickled before validation_loss_curve_: its earlier epochs are
+            # unknown, and the two curves keep one length.
+            record.validation_loss_curve = [np.nan] * len(record.validation_scores)
         return record
 
     def _keep_record(self, record):
@@ -427,7 +468,16 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
                 setattr(self, name, value)
 
     def _fit_stochastic(
-        self, network, X, Y, sample_weight, dropout, random_state, incremental, record
+        self,
+        network,
+        X,
+        Y,
+        sample_weight,
+        dropout,
+        random_state,
+        incremental,
+        record,
+        task=None,
     ):
         settings = self._optimizer_settings()
         if getattr(self, "_optimizer_settings_used", None) != settings:
@@ -437,6 +487,13 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
             self.__dict__.pop("_optimizer", None)
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(network)
+        # Each epoch of fit is a subtask of the callbacks' task (partial_fit's
+        # one epoch is the task itself); without a callback, no hook at all.
+        epochs = (
+            EpochCallbacks(task, self.max_iter, self.verbose)
+            if task is not None and task.has_callbacks and not incremental
+            else None
+        )
         trainer = StochasticTrainer(
             StochasticSettings(
                 alpha=self.alpha,
@@ -460,6 +517,7 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
                 if self.early_stopping
                 else None
             ),
+            on_epoch_end=() if epochs is None else (epochs,),
             warn=warn,
         )
         try:
@@ -470,6 +528,8 @@ class _BaseScratchMLP(_FittedState, BaseEstimator):
             # Also after a failure: a first fit that diverged keeps the
             # epochs it finished (_fit restores any other failed call).
             self._keep_record(record)
+            if epochs is not None:
+                epochs.close()
         self._optimizer_settings_used = settings
 
     def _weigh_classes(self, Y, sample_weight):

@@ -17,6 +17,7 @@ kernel                    computes
 ``weight_gradient``       ``a.T @ delta``, written into the flat gradient
 ``bias_gradient``         the row sums of ``delta``, likewise
 ``add_weight_decay``      ``grad += factor * W``, returning ``sum(W**2)``
+``sum_of_squares``        ``sum(W**2)`` alone (the objective without gradient)
 ``dropout_masks``         inverted dropout, ``[hash(e) >= rate 2**32] / (1 - rate)``
 ``gather``                the rows of a batch, ``array[idx]``
 ``adam_update``           Adam's element-wise step over the flat vector
@@ -361,6 +362,10 @@ class NumpyKernels(ComposedUpdates):
         of the objective) is a Python float.
         """
         grad += np.multiply(weights, factor, out=decay)
+        return self.sum_of_squares(weights)
+
+    def sum_of_squares(self, weights):
+        """Return ``sum(weights**2)`` of a vector as a Python float."""
         return float(np.dot(weights, weights))
 
     def total(self, vector):
@@ -631,6 +636,10 @@ class ArrayAPIKernels(ComposedUpdates):
         The sum is a 0-d array, so that a GPU need not wait for it.
         """
         grad += weights * factor
+        return self.sum_of_squares(weights)
+
+    def sum_of_squares(self, weights):
+        """Return ``sum(weights**2)`` of a vector as a 0-d array."""
         return self.xp.sum(weights * weights)
 
     def total(self, vector):

@@ -386,15 +386,49 @@ class Network:
 
         if alpha:
             # The pass that adds (alpha / S) W to the gradient also sums W**2
-            # for the L2 term alpha / (2 S) * sum_l ||W_l||^2.
+            # for the L2 term.
             squares = kernels.add_weight_decay(
                 workspace.grad[: self.n_coef_params],
                 self.params[: self.n_coef_params],
                 alpha / weight_sum,
                 workspace.decay,
             )
-            loss += 0.5 * alpha * squares / weight_sum
+            loss += _l2_term(alpha, squares, weight_sum)
         return loss
+
+    def loss_value(self, X, Y, sample_weight, alpha, workspace):
+        """Return the objective of :meth:`loss_gradient`, without dropout or gradient.
+
+        Parameters
+        ----------
+        X : {array, sparse matrix} of shape (n_samples, n_features)
+            The samples, with no more rows than the workspace holds.
+        Y : array of shape (n_samples, n_outputs)
+            Encoded targets.
+        sample_weight : array of shape (n_samples,) or None
+            Weights of the samples; ``None`` weighs them equally.
+        alpha : float
+            Strength of the L2 penalty.
+        workspace : Workspace
+            Buffers for the forward pass; one built with ``backward=False``
+            (for prediction) will do.
+
+        Returns
+        -------
+        loss : float or 0-d array
+            As :meth:`loss_gradient` returns it.
+        """
+        kernels = self.kernels
+        alpha = float(alpha)
+        output = self.forward(X, workspace)
+        loss = LOSSES[self.loss](Y, output, sample_weight, kernels)
+        if not alpha:
+            return loss
+        weight_sum = (
+            X.shape[0] if sample_weight is None else kernels.total(sample_weight)
+        )
+        squares = kernels.sum_of_squares(self.params[: self.n_coef_params])
+        return loss + _l2_term(alpha, squares, weight_sum)
 
 
 class Workspace:
@@ -604,6 +638,11 @@ class Batches:
             gather(self.Y, idx, _rows(self._Y, size)),
             sample_weight,
         )
+
+
+def _l2_term(alpha, squares, weight_sum):
+    """Return the L2 term ``alpha / (2 S) * sum_l ||W_l||^2`` of the objective."""
+    return 0.5 * alpha * squares / weight_sum
 
 
 def _rows(buffer, n_samples):

@@ -237,6 +237,12 @@ SHARED_ATTRIBUTES_DOC = """
         The score on the validation set at each epoch; None without early
         stopping.
 
+    validation_loss_curve_ : list of shape (`n_iter_`,) or None
+        The training objective on the validation set at each epoch: the loss
+        of ``loss_curve_`` and its L2 term, without dropout, weighted by the
+        sample (and class) weights as in training; None without early
+        stopping. Not in scikit-learn.
+
     best_validation_score_ : float or None
         The best validation score; None without early stopping.
 

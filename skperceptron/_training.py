@@ -77,6 +77,9 @@ class TrainingRecord:
         Every epoch's mean loss, over all calls.
     validation_scores : list of float or None
         Every epoch's validation score with early stopping, else None.
+    validation_loss_curve : list of float or None
+        Every epoch's training objective (loss and L2 term, without dropout)
+        on the validation set with early stopping, else None.
     best_loss : float or None
         The smallest loss so far without early stopping, else None.
     best_validation_score : float or None
@@ -93,6 +96,7 @@ class TrainingRecord:
     loss: float | None = None
     loss_curve: list = field(default_factory=list)
     validation_scores: list | None = None
+    validation_loss_curve: list | None = None
     best_loss: float | None = None
     best_validation_score: float | None = None
     no_improvement_count: int = 0
@@ -108,11 +112,13 @@ class TrainingRecord:
         """
         if early_stopping:
             self.validation_scores = []
+            self.validation_loss_curve = []
             self.best_validation_score = -np.inf
             self.best_loss = None
         else:
             self.best_loss = np.inf
             self.validation_scores = None
+            self.validation_loss_curve = None
             self.best_validation_score = None
 
     @classmethod
@@ -303,7 +309,10 @@ class StochasticTrainer:
             record.dropout_rng = kernels.dropout_rng(
                 random_state.randint(np.iinfo(np.int32).max)
             )
-        best_params = copy_array(network.params) if validation is not None else None
+        best_params = None
+        if validation is not None:
+            best_params = copy_array(network.params)
+            validation_objective = _ValidationObjective(network, validation)
         last_finite = copy_array(network.params)
 
         try:
@@ -323,9 +332,15 @@ class StochasticTrainer:
                 if not (math.isfinite(epoch_loss) and network.is_finite()):
                     network.params[...] = last_finite
                     raise Diverged
-                self._record_epoch(
-                    record, epoch_loss, n_samples, network, best_params, validation
-                )
+                self._record_epoch(record, epoch_loss, n_samples)
+                if validation is not None:
+                    record.validation_loss_curve.append(
+                        validation_objective(self.settings.alpha)
+                    )
+                    if self._record_validation_score(record, validation):
+                        best_params[...] = network.params
+                else:
+                    self._record_training_loss(record)
                 if settings.verbose:
                     print(self._progress_line(record, time.perf_counter() - started))
                 optimizer.iteration_ends(record.t)
@@ -434,19 +449,12 @@ class StochasticTrainer:
             optimizer.step(network.params, workspace.grad)
         return float(accumulated_loss / n_samples)
 
-    def _record_epoch(
-        self, record, epoch_loss, n_samples, network, best_params, validation
-    ):
-        """Record a finished epoch: its loss, and the score that decides stopping."""
+    def _record_epoch(self, record, epoch_loss, n_samples):
+        """Record a finished epoch's training loss."""
         record.n_iter += 1
         record.loss = epoch_loss
         record.t += n_samples
         record.loss_curve.append(record.loss)
-        if validation is not None:
-            if self._record_validation_score(record, validation):
-                best_params[...] = network.params
-        else:
-            self._record_training_loss(record)
 
     def _record_validation_score(self, record, validation):
         """Track the validation score; return whether it is the best so far."""
@@ -526,8 +534,50 @@ class StochasticTrainer:
         )
 
 
+class _ValidationObjective:
+    """The training objective on the early-stopping validation set.
+
+    The network's own :meth:`~skperceptron._network.Network.loss_value` (the
+    loss and L2 term of the training objective, without dropout) over the
+    validation samples, with their weights, on the network's backend: the
+    targets and weights are moved there once, and each evaluation brings one
+    float back.
+    """
+
+    def __init__(self, network, validation):
+        kernels = network.kernels
+        self.network = network
+        self.X = validation.X
+        self.Y = kernels.asarray(validation.Y, network.dtype)
+        self.sample_weight = validation.sample_weight
+        if self.sample_weight is not None and not kernels.on_host:
+            self.sample_weight = kernels.asarray(self.sample_weight, network.dtype)
+        self.workspace = Workspace(network, self.X.shape[0], backward=False)
+
+    def __call__(self, alpha):
+        """Return the objective at the network's current parameters, a float."""
+        # A diverging network's loss may overflow: it is recorded as it is.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(
+                self.network.loss_value(
+                    self.X, self.Y, self.sample_weight, alpha, self.workspace
+                )
+            )
+
+
 def fit_lbfgs(
-    network, X, Y, sample_weight, *, alpha, max_iter, max_fun, tol, verbose, warn=warn
+    network,
+    X,
+    Y,
+    sample_weight,
+    *,
+    alpha,
+    max_iter,
+    max_fun,
+    tol,
+    verbose,
+    warn=warn,
+    on_iteration=None,
 ):
     """Minimise the full-batch objective with SciPy's L-BFGS-B, in place.
 
@@ -549,6 +599,11 @@ def fit_lbfgs(
         Whether to print one line per iteration.
     warn : callable, default=skperceptron._warn.warn
         ``warn(message, category)``, for the convergence warning.
+    on_iteration : callable or None, default=None
+        ``on_iteration(params, loss)`` after each iteration, with L-BFGS's
+        iterate (a float64 copy of the flat parameters) and its objective; a
+        True return ends L-BFGS there (SciPy's ``StopIteration``), without
+        the convergence warning.
 
     Returns
     -------
@@ -590,8 +645,14 @@ def fit_lbfgs(
                 "Iteration %d, loss = %.8f" % (report.n_iter, intermediate_result.fun)
             )
             report.n_iter += 1
+        if on_iteration is not None and on_iteration(
+            intermediate_result.x.copy(), intermediate_result.fun
+        ):
+            report.stopped = True
+            raise StopIteration
 
     report.n_iter = 1
+    report.stopped = False
     result = scipy.optimize.minimize(
         objective,
         last_finite.copy(),
@@ -609,7 +670,10 @@ def fit_lbfgs(
         # stopped at, typically the starting ones, with loss_ = nan.
         network.params[...] = last_finite
         raise Diverged(LBFGS_OVERFLOW_MESSAGE % min(result.nit, max_iter))
-    n_iter = _lbfgs_iterations(result, max_iter, warn)
+    if report.stopped:
+        n_iter = min(result.nit, max_iter)
+    else:
+        n_iter = _lbfgs_iterations(result, max_iter, warn)
     network.params[...] = result.x
     return n_iter, float(result.fun)
 

@@ -348,6 +348,13 @@ def _differences(ours, theirs, X, y, rtol):
     for name in ("n_iter_", "t_", "n_layers_", "n_outputs_", "out_activation_"):
         if getattr(ours, name, None) != getattr(theirs, name, None):
             found.append(name)
+    # Ours only: the validation loss curve keeps the validation scores' length.
+    scores = getattr(ours, "validation_scores_", None)
+    curve = getattr(ours, "validation_loss_curve_", None)
+    if (scores is None) != (curve is None) or (
+        scores is not None and len(scores) != len(curve)
+    ):
+        found.append("validation_loss_curve_")
     if hasattr(theirs, "loss_") and not np.isclose(ours.loss_, theirs.loss_, rtol=rtol):
         found.append("loss_")
     if hasattr(theirs, "classes_"):

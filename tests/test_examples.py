@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import sklearn
+from sklearn.utils.fixes import parse_version
 
 from skperceptron._activations import HIDDEN_ACTIVATIONS
 
@@ -114,3 +116,22 @@ def test_plot_activations(tmp_path):
     assert accuracy["identity"] < 0.5
     for name in ("relu", "leaky_relu", "elu", "gelu", "silu", "mish"):
         assert accuracy[name] > 0.8, name
+
+
+@pytest.mark.skipif(
+    parse_version(sklearn.__version__).release < (1, 9),
+    reason="scikit-learn's callback API needs scikit-learn >= 1.9",
+)
+def test_plot_callbacks_validation_curve(tmp_path):
+    out = run_example("plot_callbacks_validation_curve.py", tmp_path)
+    assert "80 epochs recorded by the monitor, 80 run" in out
+    found = re.search(
+        r"lowest validation loss ([\d.]+) at epoch \d+; training loss there "
+        r"([\d.]+), at the end ([\d.]+)",
+        out,
+    )
+    lowest, at_best, at_end = (float(value) for value in found.groups())
+    # Overfitting shows: the training loss falls far below the validation loss.
+    assert at_end < at_best < lowest
+    (test_accuracy,) = numbers(r"test accuracy of the restored model ([\d.]+)", out)
+    assert test_accuracy > 0.94

@@ -80,3 +80,13 @@ def test_the_core_imports_only_the_core(module):
 def test_the_trainer_knows_no_estimator():
     internal, _ = GRAPH["_training"]
     assert not internal & {"_mlp", "_base", "_params"}
+
+
+def test_the_trainer_knows_no_callback_api():
+    # scikit-learn's callbacks reach the trainer as plain hooks, built by the
+    # estimators' _callbacks module, which the trainer does not import.
+    internal, external = GRAPH["_training"]
+    assert "_callbacks" not in internal
+    assert not {name for name in external if name.startswith("sklearn.callback")}
+    callbacks_internal, _ = GRAPH["_callbacks"]
+    assert not callbacks_internal & {"_training", "_mlp", "_base"}

@@ -318,8 +318,8 @@ MUTATIONS = [
         ),
         (
             "penalty-over-count",
-            "loss += 0.5 * alpha * squares / weight_sum",
-            "loss += 0.5 * alpha * squares / n_samples",
+            "loss += _l2_term(alpha, squares, weight_sum)",
+            "loss += _l2_term(alpha, squares, n_samples)",
         ),
         (
             "decay-over-count",
@@ -328,8 +328,8 @@ MUTATIONS = [
         ),
         (
             "penalty-not-halved",
-            "loss += 0.5 * alpha * squares / weight_sum",
-            "loss += alpha * squares / weight_sum",
+            "return 0.5 * alpha * squares / weight_sum",
+            "return alpha * squares / weight_sum",
         ),
         (
             "output-activation-on-hidden",
@@ -483,6 +483,34 @@ MUTATIONS = [
         "if score < record.best_validation_score + self.settings.tol:",
         "if score <= record.best_validation_score + self.settings.tol:",
         ("tests/test_parity.py", "-k", "tol_zero"),
+    ),
+    *_mutations(
+        TRAINING,
+        ("tests/test_validation_loss_curve.py",),
+        (
+            "validation-loss-unweighted",
+            "self.X, self.Y, self.sample_weight, alpha, self.workspace",
+            "self.X, self.Y, None, alpha, self.workspace",
+        ),
+        (
+            "validation-loss-without-penalty",
+            "validation_objective(self.settings.alpha)",
+            "validation_objective(0.0)",
+        ),
+    ),
+    *_mutations(
+        "skperceptron/_callbacks.py",
+        ("tests/test_callbacks.py",),
+        (
+            "callback-stop-ignored",
+            "stop = self.task.end_subtask(\n            self.current,",
+            "stop = False and self.task.end_subtask(\n            self.current,",
+        ),
+        (
+            "epoch-model-not-copied",
+            '"coefs_": [copy_array(coef) for coef in coefs],',
+            '"coefs_": list(coefs),',
+        ),
     ),
     Mutation(
         "namespace-check-ignores-device",
