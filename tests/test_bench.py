@@ -1,13 +1,10 @@
 """The ``bench`` command: its quick mode runs and reports every section."""
 
-import ast
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from skperceptron import _bench
 from skperceptron.__main__ import main
 from skperceptron._bench.floor import FloorBuffers
 from skperceptron._bench.report import kernel_path
@@ -204,32 +201,3 @@ def test_quick_bench_says_which_kernels_ran_and_times_the_cold_start(quick_run):
 def test_the_kernel_line_follows_the_environment(monkeypatch):
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
     assert kernel_path() == "NumPy (SKPERCEPTRON_KERNELS=numpy)"
-
-
-# The bench package's modules, each allowed to import only those before it.
-BENCH_MODULES = [
-    "settings",
-    "timing",
-    "floor",
-    "fresh",
-    "recipe",
-    "sections",
-    "report",
-    "command",
-]
-
-
-def test_the_bench_modules_import_one_way():
-    folder = Path(_bench.__file__).parent
-    assert sorted(BENCH_MODULES) == sorted(
-        path.stem for path in folder.glob("*.py") if path.stem != "__init__"
-    )
-    for position, name in enumerate(BENCH_MODULES):
-        imported = set()
-        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    imported.add(node.module)
-                else:
-                    imported.update(alias.name for alias in node.names)
-        assert imported <= set(BENCH_MODULES[:position]), (name, imported)

@@ -1,11 +1,9 @@
 """``python -m skperceptron demo``: the progress, the table, the plots, the report."""
 
-import ast
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -194,26 +192,6 @@ def test_demo_default_output_folder():
     args = demo_args()
     assert str(args.out) == "skperceptron-demo" and not args.quick
     assert not args.verbose
-
-
-# The demo package's modules, each allowed to import only those before it.
-DEMO_MODULES = ["progress", "plots", "stories", "report", "command"]
-
-
-def test_the_demo_modules_import_one_way():
-    folder = Path(_demo.__file__).parent
-    assert sorted(DEMO_MODULES) == sorted(
-        path.stem for path in folder.glob("*.py") if path.stem != "__init__"
-    )
-    for position, name in enumerate(DEMO_MODULES):
-        imported = set()
-        for node in ast.walk(ast.parse((folder / f"{name}.py").read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                if node.module:
-                    imported.add(node.module)
-                else:
-                    imported.update(alias.name for alias in node.names)
-        assert imported <= set(DEMO_MODULES[:position]), (name, imported)
 
 
 def test_the_load_is_read_or_said_unknown(monkeypatch):

@@ -90,3 +90,34 @@ def test_the_trainer_knows_no_callback_api():
     assert not {name for name in external if name.startswith("sklearn.callback")}
     callbacks_internal, _ = GRAPH["_callbacks"]
     assert not callbacks_internal & {"_training", "_mlp", "_base"}
+
+
+#: The apps' packages: each module may import only the modules listed before it.
+APP_LAYERS = {
+    "_demo": ["progress", "plots", "stories", "report", "command"],
+    "_bench": [
+        "settings",
+        "timing",
+        "floor",
+        "fresh",
+        "recipe",
+        "sections",
+        "report",
+        "command",
+    ],
+}
+
+
+@pytest.mark.parametrize("app", sorted(APP_LAYERS))
+def test_the_apps_modules_import_one_way(app):
+    layers = APP_LAYERS[app]
+    assert sorted(layers) == sorted(
+        path.stem for path in (PACKAGE / app).glob("*.py") if path.stem != "__init__"
+    )
+    for position, name in enumerate(layers):
+        siblings = {
+            module.removeprefix(f"{app}.")
+            for module in GRAPH[f"{app}.{name}"][0]
+            if module.startswith(f"{app}.")
+        }
+        assert siblings <= set(layers[:position]), (name, siblings)
