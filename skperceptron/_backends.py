@@ -42,7 +42,8 @@ COMPILED_MIN_WORK = 10**8
 
 _compiled_table = None
 
-_NO_CACHE_MESSAGE = (
+#: What numba's refusal to cache the compiled kernels means, and the way out.
+NO_CACHE_MESSAGE = (
     "numba cannot cache the compiled kernels (%s): neither skperceptron's "
     "folder nor the user's cache folder is writable. Set the environment "
     "variable NUMBA_CACHE_DIR to a writable folder."
@@ -101,7 +102,7 @@ def host_kernels(work=None):
             # numba refuses to define a cached kernel when it finds no folder
             # to cache it in: neither the package's (a read-only
             # site-packages) nor the user's cache folder is writable.
-            _compiled_table = RuntimeError(_NO_CACHE_MESSAGE % error)
+            _compiled_table = RuntimeError(NO_CACHE_MESSAGE % error)
             if choice == "auto":
                 warn(
                     str(_compiled_table) + " Training uses NumPy's kernels.",

@@ -210,9 +210,11 @@ class _FittedState:
         )
         if continues and snapshot.get("_dropout_rng") is not None:
             snapshot["_dropout_rng"] = copy.deepcopy(snapshot["_dropout_rng"])
+        # The moments are arrays of the training namespace (NumPy's, PyTorch's,
+        # ...), which the optimizer's steps change in place.
         optimizer_state = (
             {
-                key: value.copy() if isinstance(value, np.ndarray) else value
+                key: copy_array(value) if hasattr(value, "shape") else value
                 for key, value in self._optimizer.__getstate__().items()
             }
             if continues and incremental and "_optimizer" in snapshot
@@ -293,6 +295,13 @@ class _FittedState:
         if used is not None and not isinstance(used[1], bool):
             # Pickled before learning_rate="cosine": those settings had none.
             state["_optimizer_settings_used"] = (used[0], False, *used[1:])
+        scores = state.get("validation_scores_", ())
+        if scores != () and "validation_loss_curve_" not in state:
+            # Pickled before validation_loss_curve_: its epochs are unknown,
+            # and the two curves keep one length.
+            state["validation_loss_curve_"] = (
+                None if scores is None else [np.nan] * len(scores)
+            )
         pickle_version = state.pop("_sklearn_version", "pre-0.18")
         if pickle_version != sklearn_version:
             warnings.warn(
@@ -450,13 +459,6 @@ class _BaseScratchMLP(CallbackSupportMixin, _FittedState, BaseEstimator):
         ):
             record.no_improvement_count = 0
             record.track(self.early_stopping)
-        elif (
-            record.validation_scores is not None
-            and record.validation_loss_curve is None
-        ):
-            # Pickled before validation_loss_curve_: its earlier epochs are
-            # unknown, and the two curves keep one length.
-            record.validation_loss_curve = [np.nan] * len(record.validation_scores)
         return record
 
     def _keep_record(self, record):

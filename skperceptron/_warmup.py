@@ -22,6 +22,7 @@ import warnings
 import numpy as np
 
 from ._activations import HIDDEN_ACTIVATIONS
+from ._backends import NO_CACHE_MESSAGE
 
 #: The hidden activations of the warm-up fits: every one, leaky ReLU's fused
 #: kernels among those they reach.
@@ -39,7 +40,8 @@ def run(args):
     Returns
     -------
     status : int
-        0 when the kernels are cached; 1 when numba cannot be imported.
+        0 when the kernels are cached; 1 when numba cannot be imported or
+        has no writable folder to cache them in.
     """
     started = time.perf_counter()
     previous = os.environ.get("SKPERCEPTRON_KERNELS")
@@ -53,6 +55,9 @@ def run(args):
                 "NumPy kernels need no warm-up. For the compiled ones, "
                 "pip install 'skperceptron[fast]'."
             )
+            return 1
+        except RuntimeError as error:
+            print(NO_CACHE_MESSAGE % error)
             return 1
         fits = warm_up()
     finally:

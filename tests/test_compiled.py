@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from mlp_configurations import CONFIGURATIONS, features, targets
+from numba_cache import NoCacheLocator
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
@@ -325,17 +326,6 @@ def test_without_numba_the_numpy_table_runs(monkeypatch):
         host_kernels()
 
 
-class _NoCacheLocator:
-    """An import hook that fails as numba's @njit(cache=True) does with no locator."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name == "skperceptron._compiled":
-            raise RuntimeError(
-                "cannot cache function '_bias_relu': no locator available for "
-                "file '.../skperceptron/_compiled.py'"
-            )
-
-
 def test_without_a_writable_cache_folder_the_numpy_table_runs(monkeypatch):
     # numba raises at the import of _compiled when neither the package's
     # folder (a read-only site-packages) nor the user's cache folder is
@@ -343,7 +333,7 @@ def test_without_a_writable_cache_folder_the_numpy_table_runs(monkeypatch):
     # way out, the forced compiled path an error naming it.
     monkeypatch.setattr(_backends, "_compiled_table", None)
     monkeypatch.delitem(sys.modules, "skperceptron._compiled")
-    monkeypatch.setattr(sys, "meta_path", [_NoCacheLocator(), *sys.meta_path])
+    monkeypatch.setattr(sys, "meta_path", [NoCacheLocator(), *sys.meta_path])
     monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
     with pytest.warns(UserWarning, match="NUMBA_CACHE_DIR") as record:
         assert host_kernels() is NUMPY_KERNELS

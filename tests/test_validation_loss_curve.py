@@ -171,9 +171,31 @@ def test_pickling_keeps_the_curve_and_an_old_pickle_continues_with_nan():
     ).fit(X_DIGITS, Y_DIGITS)
     restored = pickle.loads(pickle.dumps(model))
     assert restored.validation_loss_curve_ == model.validation_loss_curve_
-    # A model pickled before the attribute existed.
-    del restored.validation_loss_curve_
+    # A model pickled before the attribute existed has it once loaded.
+    state = model.__getstate__()
+    del state["validation_loss_curve_"]
+    restored = pickle.loads(pickle.dumps(model))
+    restored.__dict__.clear()
+    restored.__setstate__(state)
+    assert len(restored.validation_loss_curve_) == 3
+    assert np.isnan(restored.validation_loss_curve_).all()
     restored.fit(X_DIGITS, Y_DIGITS)
     assert np.isnan(restored.validation_loss_curve_[:3]).all()
     assert np.isfinite(restored.validation_loss_curve_[3:]).all()
     assert len(restored.validation_loss_curve_) == len(restored.validation_scores_)
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [({"early_stopping": False}, None), ({"solver": "lbfgs"}, "absent")],
+)
+def test_an_old_pickle_without_early_stopping_loads_as_a_new_one(params, expected):
+    model = ScratchMLPClassifier((8,), max_iter=3, random_state=0, **params)
+    state = model.fit(X_DIGITS, Y_DIGITS).__getstate__()
+    state.pop("validation_loss_curve_", None)
+    restored = ScratchMLPClassifier.__new__(ScratchMLPClassifier)
+    restored.__setstate__(state)
+    if expected == "absent":
+        assert not hasattr(restored, "validation_loss_curve_")
+    else:
+        assert restored.validation_loss_curve_ is None

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from numba_cache import NoCacheLocator
 
 from skperceptron import _warmup
 
@@ -42,4 +43,13 @@ def test_warmup_says_when_numba_is_missing(monkeypatch, capsys):
     monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
     assert _warmup.run(None) == 1
     assert "numba cannot be imported" in capsys.readouterr().out
+    assert "SKPERCEPTRON_KERNELS" not in os.environ
+
+
+def test_warmup_says_when_numba_cannot_cache(monkeypatch, capsys):
+    monkeypatch.delitem(sys.modules, "skperceptron._compiled", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [NoCacheLocator(), *sys.meta_path])
+    monkeypatch.delenv("SKPERCEPTRON_KERNELS", raising=False)
+    assert _warmup.run(None) == 1
+    assert "NUMBA_CACHE_DIR" in capsys.readouterr().out
     assert "SKPERCEPTRON_KERNELS" not in os.environ
