@@ -275,6 +275,10 @@ KEPT_DERIVATIVES = {
     "mish": mish_derivative,
 }
 
+#: The derivative of every hidden activation, from what its layer keeps (its
+#: output, or its pre-activations): the NumPy table's one lookup per layer.
+HIDDEN_DERIVATIVES = {**DERIVATIVES, **KEPT_DERIVATIVES}
+
 #: Every hidden activation, scikit-learn's four first.
 HIDDEN_ACTIVATIONS = (*DERIVATIVES, *KEPT_DERIVATIVES)
 

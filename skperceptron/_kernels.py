@@ -59,9 +59,8 @@ from ._activations import (
     ACTIVATIONS,
     ARRAY_API_ACTIVATIONS,
     ARRAY_API_DERIVATIVES,
-    DERIVATIVES,
+    HIDDEN_DERIVATIVES,
     KEPT_ACTIVATIONS,
-    KEPT_DERIVATIVES,
 )
 
 # ---------------------------------------------------------------- dropout
@@ -336,11 +335,7 @@ class NumpyKernels(ComposedUpdates):
         """
         if mask is not None:
             delta *= mask
-        kept = KEPT_DERIVATIVES.get(activation)
-        if kept is None:
-            DERIVATIVES[activation](a, delta, derivative)
-        else:
-            kept(a, delta, derivative)
+        HIDDEN_DERIVATIVES[activation](a, delta, derivative)
         return delta
 
     def weight_gradient(self, layer_input, delta, out):
