@@ -35,8 +35,8 @@ same settings, and the benchmark prints which kernels train (compiled or
 NumPy's), seconds per epoch, their ratio, test accuracy, predict time, peak
 memory, how far ours is from the BLAS floor (the batch gathers and matrix
 products alone), scaling tables, the cold start of a fresh process, a
-script's first fit in a fresh process and, in the full run, the 15-second
-MNIST recipe."""
+script's first fit in a fresh process and, in the full run, the README's two
+MNIST recipes (15 seconds and a minute)."""
 
 WARMUP_DESCRIPTION = """\
 Compile the compiled kernels (skperceptron[fast], numba) for every fit setting
@@ -142,7 +142,7 @@ def build_parser(prog=None):
     bench.add_argument(
         "--no-recipe",
         action="store_true",
-        help="skip the 15-second MNIST recipe of the full run (about 35 s)",
+        help="skip the two MNIST recipes of the full run (about 90 s)",
     )
     bench.add_argument(
         "--blas-threads",

@@ -11,6 +11,7 @@ from skperceptron.datasets import (
     load_mnist,
     load_three_bits,
     make_spiral,
+    shifted_copies,
 )
 
 # From the provenance README of the MNIST files (shared/datasets/mnist/README.md).
@@ -223,3 +224,96 @@ def test_make_spiral_class_balance(n_samples, n_classes, counts):
 def test_make_spiral_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_spiral(**kwargs)
+
+
+def _moved_by_rolling(images, down, right):
+    """The reference move: roll, then zero what wrapped around."""
+    moved = np.roll(images, (down, right), axis=(1, 2))
+    if down > 0:
+        moved[:, :down] = 0
+    elif down < 0:
+        moved[:, down:] = 0
+    if right > 0:
+        moved[:, :, :right] = 0
+    elif right < 0:
+        moved[:, :, right:] = 0
+    return moved
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_shifted_copies_moves_each_image_by_whole_pixels(dtype):
+    rng = np.random.default_rng(0)
+    images = rng.integers(1, 255, (7, 5, 6)).astype(dtype)
+    y = np.arange(7)
+    moves = [(1, 0), (-1, 0), (0, 1), (0, -1), (2, -3), (-4, 5)]
+    X_shifted, y_shifted = shifted_copies(
+        images.reshape(7, 30), y, image_shape=(5, 6), moves=moves
+    )
+    assert X_shifted.dtype == dtype and X_shifted.shape == (7 * 7, 30)
+    blocks = X_shifted.reshape(7, 7, 5, 6)
+    np.testing.assert_array_equal(blocks[0], images)
+    for block, (down, right) in zip(blocks[1:], moves):
+        np.testing.assert_array_equal(block, _moved_by_rolling(images, down, right))
+    np.testing.assert_array_equal(y_shifted, np.tile(y, 7))
+
+
+def test_shifted_copies_by_a_whole_image_or_more_are_blank():
+    X = np.ones((2, 12))
+    X_shifted, _ = shifted_copies(
+        X, [0, 1], image_shape=(3, 4), moves=[(3, 0), (0, -9)]
+    )
+    np.testing.assert_array_equal(X_shifted[2:], 0)
+
+
+def test_shifted_copies_defaults_add_the_four_one_pixel_moves_of_mnist():
+    X, y = load_mnist("test", return_X_y=True)
+    X, y = X[:50], y[:50]
+    X_shifted, y_shifted = shifted_copies(X, y)
+    assert X_shifted.shape == (250, 784) and X_shifted.dtype == np.float32
+    images = X.reshape(-1, 28, 28)
+    for block, move in zip(
+        X_shifted.reshape(5, 50, 28, 28)[1:], [(1, 0), (-1, 0), (0, 1), (0, -1)]
+    ):
+        np.testing.assert_array_equal(block, _moved_by_rolling(images, *move))
+    np.testing.assert_array_equal(y_shifted, np.tile(y, 5))
+
+
+def test_shifted_copies_keeps_multi_output_targets():
+    Y = np.arange(8).reshape(4, 2)
+    _, Y_shifted = shifted_copies(
+        np.zeros((4, 4)), Y, image_shape=(2, 2), moves=[(1, 1)]
+    )
+    np.testing.assert_array_equal(Y_shifted, np.vstack([Y, Y]))
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            {"image_shape": (28, 27)},
+            r"image_shape=\(28, 27\) holds 756 pixels but X has 784",
+        ),
+        ({"image_shape": 784}, "image_shape must be a pair of positive integers"),
+        ({"image_shape": (0, 784)}, "image_shape must be a pair"),
+        ({"image_shape": (28.0, 28)}, "image_shape must be a pair"),
+        (
+            {"moves": [(1,)]},
+            r"moves must be pairs of integers \(down, right\), got an entry \(1,\)",
+        ),
+        ({"moves": [(0.5, 0)]}, "moves must be pairs of integers"),
+        ({"moves": [(True, 0)]}, "moves must be pairs of integers"),
+    ],
+)
+def test_shifted_copies_rejects_bad_parameters(kwargs, match):
+    X = np.zeros((3, 784), dtype=np.float32)
+    with pytest.raises(ValueError, match=match):
+        shifted_copies(X, [0, 1, 2], **kwargs)
+
+
+def test_shifted_copies_rejects_mismatched_or_sparse_input():
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        shifted_copies(np.zeros((3, 4)), [0, 1], image_shape=(2, 2))
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="dense data is required"):
+        shifted_copies(sparse.csr_matrix(np.zeros((2, 4))), [0, 1], image_shape=(2, 2))
