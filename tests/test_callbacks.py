@@ -188,6 +188,24 @@ def test_a_monitor_set_on_the_estimator_follows_its_clones():
 
 
 @needs_callbacks
+def test_a_monitor_collects_the_epochs_of_worker_processes():
+    from sklearn.callback import ScoringMonitor
+
+    scores = {}
+    for n_jobs in (None, 2):
+        monitor = ScoringMonitor(scoring="accuracy")
+        model = ScratchMLPClassifier(max_iter=3, **SETTINGS).set_callbacks(monitor)
+        GridSearchCV(model, {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=n_jobs).fit(
+            X_DIGITS, Y_DIGITS
+        )
+        scores[n_jobs] = sorted(row["accuracy"] for row in _rows(monitor, "epoch"))
+    # Four fits in the workers and the refit, three epochs each, scored as
+    # the same fits in this process score.
+    assert len(scores[2]) == 5 * 3
+    assert scores[2] == scores[None]
+
+
+@needs_callbacks
 def test_progress_bar_shows_epochs():
     pytest.importorskip("rich", reason="ProgressBar needs rich")
     from sklearn.callback import ProgressBar

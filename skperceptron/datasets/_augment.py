@@ -18,9 +18,9 @@ def shifted_copies(X, y, *, image_shape=(28, 28), moves=ONE_PIXEL_MOVES):
     pixels alone: a digit moved by one pixel is, to its first layer, a new
     pattern. Training on copies moved a pixel or two teaches it, and is what
     takes a multi-layer perceptron on MNIST's raw pixels past about 98.6 %
-    test accuracy (see the README's one-minute recipe). Pixels moved in from
-    outside the image are 0 and pixels moved out are dropped; the others are
-    copied exactly.
+    test accuracy (the one-minute recipe of the README and the benchmarks
+    page). Pixels moved in from outside the image are 0 and pixels moved out
+    are dropped; the others are copied exactly.
 
     Parameters
     ----------
