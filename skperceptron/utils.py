@@ -156,13 +156,14 @@ def check_gradients(estimator, X, y, *, sample_weight=None, eps=1e-6):
             "default 1e-6."
         )
     alpha = estimator.alpha
+    network.loss_gradient(X, Y, sample_weight, alpha, workspace)
+    analytic = workspace.grad.copy()
 
     def objective(params):
+        # The objective alone: the differences need no gradient.
         network.params[...] = params
-        return network.loss_gradient(X, Y, sample_weight, alpha, workspace)
+        return network.loss_value(X, Y, sample_weight, alpha, workspace)
 
-    objective(theta)
-    analytic = workspace.grad.copy()
     numeric = np.empty_like(theta)
     for j in range(theta.size):
         step = np.zeros_like(theta)
