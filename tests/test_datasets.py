@@ -302,6 +302,9 @@ def test_shifted_copies_keeps_multi_output_targets():
         ),
         ({"moves": [(0.5, 0)]}, "moves must be pairs of integers"),
         ({"moves": [(True, 0)]}, "moves must be pairs of integers"),
+        ({"moves": None}, r"moves must be a sequence of pairs \(down, right\)"),
+        ({"moves": (1, 0)}, r"got the single pair \(1, 0\): write \[\(1, 0\)\]"),
+        ({"moves": np.array([0, 1])}, r"single pair \(0, 1\)"),
     ],
 )
 def test_shifted_copies_rejects_bad_parameters(kwargs, match):
@@ -317,3 +320,21 @@ def test_shifted_copies_rejects_mismatched_or_sparse_input():
 
     with pytest.raises(TypeError, match="dense data is required"):
         shifted_copies(sparse.csr_matrix(np.zeros((2, 4))), [0, 1], image_shape=(2, 2))
+
+
+def test_shifted_copies_takes_arrays_and_dataframes_and_no_moves():
+    pd = pytest.importorskip("pandas")
+    X, y = load_mnist("test", return_X_y=True)
+    X, y = X[:20], y[:20]
+    expected, expected_y = shifted_copies(X, y)
+    X_shifted, y_shifted = shifted_copies(
+        pd.DataFrame(X),
+        pd.Series(y),
+        image_shape=np.array([28, 28]),
+        moves=np.array([(1, 0), (-1, 0), (0, 1), (0, -1)]),
+    )
+    np.testing.assert_array_equal(X_shifted, expected)
+    np.testing.assert_array_equal(y_shifted, expected_y)
+    X_same, y_same = shifted_copies(X, y, moves=[])
+    np.testing.assert_array_equal(X_same, X)
+    np.testing.assert_array_equal(y_same, y)

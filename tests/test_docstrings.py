@@ -13,12 +13,18 @@ enforced except these, which our style (scikit-learn's) leaves out on purpose:
 
 Anything else, a parameter missing, misspelt or out of the signature's order
 (PR01-PR03), a summary that does not end in a period, a malformed section,
-fails the test, naming the object and numpydoc's message.
+fails the test, naming the object and numpydoc's message. And every example
+in the package's docstrings runs and prints what it shows.
 """
 
+import doctest
+import importlib
 import inspect
+import pkgutil
+import warnings
 
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 import skperceptron
 from skperceptron import datasets, utils
@@ -66,3 +72,30 @@ def test_docstring_passes_numpydoc_validation(import_path):
         if code not in IGNORED_CHECKS
     ]
     assert not errors, f"{import_path}:\n" + "\n".join(errors)
+
+
+MODULES = sorted(
+    name
+    for _, name, _ in pkgutil.walk_packages(skperceptron.__path__, "skperceptron.")
+    if name != "skperceptron.__main__"
+)
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_docstring_examples_print_what_they_show(module_name):
+    module = importlib.import_module(module_name)
+    with warnings.catch_warnings():
+        # Examples fit a few epochs on purpose.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} example(s) of {module_name} failed"
+
+
+def test_the_examples_are_found():
+    found = sum(
+        len(test.examples)
+        for name in MODULES
+        for test in doctest.DocTestFinder().find(importlib.import_module(name))
+    )
+    # The estimators', the datasets' and the utilities' (53 when written).
+    assert found >= 50

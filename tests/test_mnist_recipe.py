@@ -91,3 +91,15 @@ def test_the_readme_shows_the_recipes_the_bench_and_these_tests_fit():
     assert calls["shifted_copies"].keywords == []
     assert [arg.id for arg in calls["shifted_copies"].args] == ["X_train", "y_train"]
     assert _keywords(calls["ScratchMLPClassifier"]) == ONE_MINUTE_RECIPE
+    # The network trains on the copies, and is scored on the test images.
+    fits = [
+        node
+        for node in ast.walk(ast.parse(one_minute))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("fit", "score")
+    ]
+    assert [(call.func.attr, [arg.id for arg in call.args]) for call in fits] == [
+        ("score", ["X_test", "y_test"]),
+        ("fit", ["X_shifted", "y_shifted"]),
+    ]

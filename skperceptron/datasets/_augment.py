@@ -16,11 +16,11 @@ def shifted_copies(X, y, *, image_shape=(28, 28), moves=ONE_PIXEL_MOVES):
 
     A network whose inputs are pixels learns nothing of translation from the
     pixels alone: a digit moved by one pixel is, to its first layer, a new
-    pattern. Training on copies moved a pixel or two teaches it, and is what
-    takes a multi-layer perceptron on MNIST's raw pixels past about 98.6 %
-    test accuracy (the one-minute recipe of the README and the benchmarks
-    page). Pixels moved in from outside the image are 0 and pixels moved out
-    are dropped; the others are copied exactly.
+    pattern. Training on copies moved a pixel or two teaches it: in the
+    search behind the README's one-minute MNIST recipe, no raw-pixel network
+    did better than about 98.5 % on the validation split without them, and
+    99.1 % with them. Pixels moved in from outside the image are 0 and pixels
+    moved out are dropped; the others are copied exactly.
 
     Parameters
     ----------
@@ -48,7 +48,21 @@ def shifted_copies(X, y, *, image_shape=(28, 28), moves=ONE_PIXEL_MOVES):
     ------
     ValueError
         If ``X`` and ``y`` are not as described, the rows are not
-        ``image_shape`` images, or a move is not a pair of integers.
+        ``image_shape`` images, or ``moves`` is not a sequence of pairs of
+        integers.
+
+    Notes
+    -----
+    Copy the training images only, after splitting off any validation or
+    test images: a model scored on images whose moved copies it trained on
+    scores too well. For the same reason, do not pass the copies to a
+    cross-validation, or fit them with ``early_stopping=True``, whose
+    validation split is drawn from the rows it is given.
+
+    The result holds ``1 + len(moves)`` times the rows of ``X``: 940 MB for
+    MNIST's 60,000 float32 training images with the default moves. The rows
+    come in blocks, not shuffled; estimators that shuffle each epoch (the
+    default of ``ScratchMLPClassifier``) need no more.
 
     Examples
     --------
@@ -65,7 +79,7 @@ def shifted_copies(X, y, *, image_shape=(28, 28), moves=ONE_PIXEL_MOVES):
     """
     X, y = check_X_y(X, y, dtype=None, multi_output=True, y_numeric=False)
     height, width = _checked_image_shape(image_shape, X.shape[1])
-    moves = [_checked_move(move) for move in moves]
+    moves = _checked_moves(moves)
     images = X.reshape(-1, height, width)
     X_shifted = np.zeros((len(moves) + 1, *images.shape), dtype=X.dtype)
     X_shifted[0] = images
@@ -90,11 +104,7 @@ def _kept(step, size):
 
 def _checked_image_shape(image_shape, n_features):
     """Return ``image_shape`` as two ints, after checking it against the rows."""
-    if (
-        not isinstance(image_shape, (tuple, list))
-        or len(image_shape) != 2
-        or not all(_is_int(side) and side >= 1 for side in image_shape)
-    ):
+    if not _is_pair(image_shape) or not all(side >= 1 for side in image_shape):
         raise ValueError(
             f"image_shape must be a pair of positive integers, got {image_shape!r}."
         )
@@ -107,19 +117,34 @@ def _checked_image_shape(image_shape, n_features):
     return height, width
 
 
-def _checked_move(move):
-    """Return one move as a pair of ints, or raise naming ``moves``."""
-    if (
-        not isinstance(move, (tuple, list, np.ndarray))
-        or len(move) != 2
-        or not all(_is_int(step) for step in move)
-    ):
+def _checked_moves(moves):
+    """Return ``moves`` as a list of pairs of ints, or raise naming ``moves``."""
+    if _is_pair(moves):
+        pair = tuple(int(step) for step in moves)
         raise ValueError(
-            f"moves must be pairs of integers (down, right), got an entry {move!r}."
+            "moves must be a sequence of pairs (down, right), got the single "
+            f"pair {pair!r}: write [{pair!r}]."
         )
-    return int(move[0]), int(move[1])
+    try:
+        moves = list(moves)
+    except TypeError:
+        raise ValueError(
+            f"moves must be a sequence of pairs (down, right), got {moves!r}."
+        ) from None
+    for move in moves:
+        if not _is_pair(move):
+            raise ValueError(
+                f"moves must be pairs of integers (down, right), got an entry {move!r}."
+            )
+    return [(int(down), int(right)) for down, right in moves]
 
 
-def _is_int(value):
-    """Whether ``value`` is an integer and not a bool."""
-    return isinstance(value, Integral) and not isinstance(value, bool)
+def _is_pair(value):
+    """Whether ``value`` is a tuple, list or array of two integers (not bools)."""
+    return (
+        isinstance(value, (tuple, list, np.ndarray))
+        and len(value) == 2
+        and all(
+            isinstance(item, Integral) and not isinstance(item, bool) for item in value
+        )
+    )
