@@ -1,6 +1,7 @@
 """The ``bench`` command: its quick mode runs and reports every section."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -201,3 +202,32 @@ def test_quick_bench_says_which_kernels_ran_and_times_the_cold_start(quick_run):
 def test_the_kernel_line_follows_the_environment(monkeypatch):
     monkeypatch.setenv("SKPERCEPTRON_KERNELS", "numpy")
     assert kernel_path() == "NumPy (SKPERCEPTRON_KERNELS=numpy)"
+
+
+def test_the_full_runs_recipe_section_fits_and_reports_both_recipes(capsys):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skperceptron._bench.recipe import ONE_MINUTE_RECIPE, RECIPE, fit_recipe
+    from skperceptron.datasets import load_mnist
+
+    X, y = load_mnist("test", return_X_y=True)
+    # The full run's code on a fifth of the test set: too few images for the
+    # recipes' accuracies, enough for every line and JSON entry.
+    with warnings.catch_warnings():
+        # scikit-learn's MLP runs out of epochs; ours end on their schedule.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = fit_recipe(X[:1500], y[:1500], X[1500:2000], y[1500:2000])
+    json.dumps(results)
+    assert results["params"]["max_iter"] == RECIPE["max_iter"]
+    assert results["epochs"] == RECIPE["max_iter"]
+    one_minute = results["one_minute"]
+    assert one_minute["params"]["hidden_layer_sizes"] == [384]
+    assert one_minute["epochs"] == ONE_MINUTE_RECIPE["max_iter"]
+    for entry in (results, results["sklearn"], one_minute):
+        assert entry["fit_s"] > 0 and 0.5 < entry["test_accuracy"] <= 1
+    printed = capsys.readouterr().out
+    assert "== The one-minute recipe (float32 raw pixels and their one-pixel" in printed
+    assert (
+        f"shifted copies + ScratchMLPClassifier: {one_minute['fit_s']:.1f} s "
+        f"(11 epochs), test accuracy {one_minute['test_accuracy']:.4f}"
+    ) in printed
