@@ -589,12 +589,18 @@ class Batches:
     Attributes
     ----------
     X, Y, sample_weight, batch_size : as given
+    may_be_weightless : bool
+        Whether some weight is 0, so that a batch may weigh nothing in all.
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, kernels):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size = batch_size
         self.kernels = kernels
+        # Tested once per fit: on a GPU each test waits for the device.
+        self.may_be_weightless = sample_weight is not None and not bool(
+            kernels.xp.all(sample_weight != 0)
+        )
         self._order = None
         in_place = kernels.in_place
         dense = in_place and isinstance(X, np.ndarray)

@@ -429,11 +429,8 @@ class StochasticTrainer:
         kernels = network.kernels
         dropout, alpha = self.settings.dropout, self.settings.alpha
         # Only weights holding a zero can make a batch weightless: test each
-        # batch only then (on a GPU each test waits for the device).
-        weights = batches.sample_weight
-        may_be_weightless = weights is not None and not bool(
-            kernels.xp.all(weights != 0)
-        )
+        # batch only then.
+        may_be_weightless = batches.may_be_weightless
         accumulated_loss = 0.0
         for batch in gen_batches(n_samples, batches.batch_size):
             size = batch.stop - batch.start

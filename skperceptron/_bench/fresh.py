@@ -32,6 +32,19 @@ print(time.perf_counter() - started)
 """
 
 
+def _ours(**environment):
+    """Return a fresh-process run of our estimator under ``environment``."""
+    return ("skperceptron", "ScratchMLPClassifier", environment)
+
+
+def _sklearn_and_ours():
+    """Return the runs of scikit-learn's MLP and of ours as it runs by default."""
+    return {
+        "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
+        "ours": _ours(SKPERCEPTRON_KERNELS="auto"),
+    }
+
+
 def cold_start(repeats):
     """Time import plus a first small fit in fresh processes, alternately.
 
@@ -40,14 +53,7 @@ def cold_start(repeats):
     importable, ours with the compiled kernels forced: first with an empty
     numba cache (the first compile ever), then with that cache warm.
     """
-    runs = {
-        "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
-        "ours": (
-            "skperceptron",
-            "ScratchMLPClassifier",
-            {"SKPERCEPTRON_KERNELS": "auto"},
-        ),
-    }
+    runs = _sklearn_and_ours()
     compiled = host_kernels() is not NUMPY_KERNELS
     print(
         "\n== Cold start: a fresh Python process imports the estimator and fits "
@@ -55,10 +61,8 @@ def cold_start(repeats):
     )
     with tempfile.TemporaryDirectory() as cache:
         if compiled:
-            runs["ours_compiled"] = (
-                "skperceptron",
-                "ScratchMLPClassifier",
-                {"SKPERCEPTRON_KERNELS": "numba", "NUMBA_CACHE_DIR": cache},
+            runs["ours_compiled"] = _ours(
+                SKPERCEPTRON_KERNELS="numba", NUMBA_CACHE_DIR=cache
             )
             first_compile = _fresh_process(*runs["ours_compiled"])
         times = {name: [] for name in runs}
@@ -119,20 +123,9 @@ def first_fit(X, y, repeats):
     NumPy kernels forced (``SKPERCEPTRON_KERNELS=numpy``), which shows what
     the compiled kernels cost and save in a process's first fit.
     """
-    runs = {
-        "sklearn": ("sklearn.neural_network", "MLPClassifier", {}),
-        "ours": (
-            "skperceptron",
-            "ScratchMLPClassifier",
-            {"SKPERCEPTRON_KERNELS": "auto"},
-        ),
-    }
+    runs = _sklearn_and_ours()
     if host_kernels() is not NUMPY_KERNELS:
-        runs["ours_numpy"] = (
-            "skperceptron",
-            "ScratchMLPClassifier",
-            {"SKPERCEPTRON_KERNELS": "numpy"},
-        )
+        runs["ours_numpy"] = _ours(SKPERCEPTRON_KERNELS="numpy")
     print(
         f"\n== First fit: a fresh Python process imports the estimator and fits "
         f"{len(X)} x {X.shape[1]} float32 MNIST with the default parameters but "
